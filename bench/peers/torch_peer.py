@@ -1,0 +1,243 @@
+#!/usr/bin/python3
+"""PyTorch peer for `npm run bench`.
+
+Run with Debian's interpreter, which is the only one that has python3-torch:
+
+    /usr/bin/python3 bench/peers/torch_peer.py '<json>'      (or JSON on stdin)
+
+Timing mode (default):
+    in : {"trials": [{"name": str, "layers": [int, ...], "batch": int,
+                      "iterations": int, "warmup": int}, ...],
+          "threads": int | null,          # torch intra-op threads (null = default below)
+          "blasThreads": int | null}      # optional; OpenBLAS threads (null = default below)
+    out: {"peer": "pytorch", "version": str, "threads": int, "blasThreads": int,
+          "trials": [{"name": str, "usPerStep": median_us, "meanUs": float,
+                      "samples": int}, ...]}
+
+Memory mode:
+    in : {"mode": "memory", "n": 60000, "features": 784,
+          "layers": [784, 256, 128, 10], "batch": 128,
+          "threads": int | null, "blasThreads": int | null}   # threads optional
+    out: {"peer": "pytorch", "mode": "memory", "seconds": float, "peakRssMiB": float,
+          "version": str, "threads": int, "blasThreads": int, "batches": int}
+    `seconds` is the wall time of the one training epoch (dataset allocation excluded);
+    `peakRssMiB` is getrusage(RUSAGE_SELF).ru_maxrss (KiB on Linux) / 1024, i.e. the
+    whole process including the interpreter and libtorch.
+
+If torch cannot be imported: {"peer": "pytorch", "skipped": "<reason>"}, exit 0.
+Exactly one JSON line goes to stdout; diagnostics go to stderr.
+
+Thread defaults -- measured on the bench machine (2-core AMD EPYC KVM guest, AVX-512,
+torch 1.13.1+dfsg-4, OpenBLAS 0.3.21 pthread build, core "Cooperlake").  Debian's torch
+starts with torch.get_num_threads() == 1 (OpenMP, used for the elementwise/ReLU/softmax
+kernels) while OpenBLAS on its own starts 2 pthreads for GEMM.  Median us/step,
+torch threads x OpenBLAS threads:
+
+    trial                     t1/b1     t1/b2     t2/b1     t2/b2
+    64-32-10 b32                 58        58        58        58
+    64-128-10 b1797            1005       777       974       721
+    784-512-256-10 b256        4802      2955      4718      2963
+    784-1024-1024-10 b1024    57480     30540     57530     31150
+
+(see bench/peers/README.md for the full table and the method).  OpenBLAS with 2
+threads is the whole win (~1.6-1.9x on the GEMM-bound trials); giving torch's OpenMP
+pool a second thread is a wash -- slightly better on the 1797-batch trial, within noise
+elsewhere.  Default: torch threads = 2, OpenBLAS threads = 2 (all cores for both), which
+is also the fair "use the machine" setting for a peer.
+"""
+
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+DEFAULT_TORCH_THREADS = 2
+DEFAULT_BLAS_THREADS = 2
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def read_request():
+    if len(sys.argv) > 1 and sys.argv[1].strip() not in ("", "-"):
+        raw = sys.argv[1]
+    else:
+        raw = sys.stdin.read()
+    return json.loads(raw)
+
+
+def positive_int_or_none(value, what):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("%s must be a positive integer or null, got %r" % (what, value))
+    return value
+
+
+def main():
+    try:
+        req = read_request()
+        if not isinstance(req, dict):
+            raise ValueError("request must be a JSON object")
+        torch_threads = positive_int_or_none(req.get("threads"), "threads")
+        blas_threads = positive_int_or_none(req.get("blasThreads"), "blasThreads")
+    except Exception as e:  # bad request: report it, but as a JSON line the harness can read
+        emit({"peer": "pytorch", "error": "bad request: %s" % e})
+        return 2
+
+    if torch_threads is None:
+        torch_threads = DEFAULT_TORCH_THREADS
+    if blas_threads is None:
+        env = os.environ.get("OPENBLAS_NUM_THREADS")
+        blas_threads = int(env) if env and env.isdigit() and int(env) > 0 else DEFAULT_BLAS_THREADS
+
+    # OpenBLAS reads this when libopenblas is loaded, i.e. during `import torch`,
+    # so it has to be set first.  (The size of the pthread pool is fixed at load.)
+    os.environ["OPENBLAS_NUM_THREADS"] = str(blas_threads)
+
+    try:
+        import torch
+    except Exception as e:  # ImportError, or a broken shared-library dependency
+        emit({"peer": "pytorch", "skipped": "import torch failed: %s: %s" % (type(e).__name__, e)})
+        return 0
+
+    torch.set_num_threads(torch_threads)
+    blas_threads = actual_blas_threads(blas_threads)
+
+    if req.get("mode") == "memory":
+        result = run_memory(torch, req)
+    elif req.get("mode") in (None, "time", "timing"):
+        trials = req.get("trials")
+        if not isinstance(trials, list):
+            emit({"peer": "pytorch", "error": "bad request: 'trials' must be a list"})
+            return 2
+        result = {
+            "peer": "pytorch",
+            "version": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "blasThreads": blas_threads,
+            "trials": [run_trial(torch, t) for t in trials],
+        }
+    else:
+        emit({"peer": "pytorch", "error": "bad request: unknown mode %r" % req.get("mode")})
+        return 2
+
+    result.setdefault("version", torch.__version__)
+    result.setdefault("threads", torch.get_num_threads())
+    result.setdefault("blasThreads", blas_threads)
+    emit(result)
+    return 0
+
+
+def actual_blas_threads(requested):
+    """Ask the loaded OpenBLAS how many threads it will use (best effort)."""
+    try:
+        import ctypes
+
+        lib = ctypes.CDLL("libopenblas.so.0")  # same soname -> the instance torch loaded
+        return int(lib.openblas_get_num_threads())
+    except Exception:
+        return requested
+
+
+def build(torch, layers):
+    if not isinstance(layers, list) or len(layers) < 2:
+        raise ValueError("layers must list at least two sizes")
+    mods = []
+    for i in range(len(layers) - 1):
+        lin = torch.nn.Linear(int(layers[i]), int(layers[i + 1]))
+        # He-normal: std = sqrt(2 / fan_in); bias 0.
+        torch.nn.init.kaiming_normal_(lin.weight, mode="fan_in", nonlinearity="relu")
+        torch.nn.init.zeros_(lin.bias)
+        mods.append(lin)
+        if i < len(layers) - 2:
+            mods.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*mods)
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9,
+                          dampening=0, weight_decay=0, nesterov=False)
+    # CrossEntropyLoss = log_softmax + nll on logits, mean over the batch.
+    loss_fn = torch.nn.CrossEntropyLoss(reduction="mean")
+    return model, opt, loss_fn
+
+
+def train_step(model, opt, loss_fn, x, y):
+    opt.zero_grad(set_to_none=True)
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def run_trial(torch, trial):
+    name = trial.get("name")
+    layers = trial["layers"]
+    batch = int(trial["batch"])
+    iterations = int(trial.get("iterations", 50))
+    warmup = int(trial.get("warmup", 5))
+    if batch < 1 or iterations < 1 or warmup < 0:
+        raise ValueError("trial %r: batch/iterations must be >= 1, warmup >= 0" % name)
+
+    torch.manual_seed(1234)
+    model, opt, loss_fn = build(torch, layers)
+    x = torch.rand(batch, int(layers[0]), dtype=torch.float32)
+    y = torch.randint(0, int(layers[-1]), (batch,), dtype=torch.int64)
+
+    for _ in range(warmup):
+        train_step(model, opt, loss_fn, x, y)
+
+    # CPU tensors: backward() and step() are synchronous, so when step() returns the
+    # work is done.  Per-step samples, median reported (robust to the odd hiccup).
+    samples = []
+    clock = time.perf_counter
+    for _ in range(iterations):
+        t0 = clock()
+        train_step(model, opt, loss_fn, x, y)
+        samples.append((clock() - t0) * 1e6)
+
+    return {
+        "name": name,
+        "usPerStep": statistics.median(samples),
+        "meanUs": statistics.fmean(samples),
+        "samples": len(samples),
+    }
+
+
+def run_memory(torch, req):
+    n = int(req.get("n", 60000))
+    features = int(req.get("features", 784))
+    layers = req.get("layers", [features, 256, 128, 10])
+    batch = int(req.get("batch", 128))
+    if int(layers[0]) != features:
+        raise ValueError("layers[0] (%s) must equal features (%s)" % (layers[0], features))
+
+    torch.manual_seed(1234)
+    model, opt, loss_fn = build(torch, layers)
+    data = torch.rand(n, features, dtype=torch.float32)
+    labels = torch.randint(0, int(layers[-1]), (n,), dtype=torch.int64)
+
+    t0 = time.perf_counter()
+    perm = torch.randperm(n)
+    batches = 0
+    for start in range(0, n, batch):
+        idx = perm[start:start + batch]
+        train_step(model, opt, loss_fn, data.index_select(0, idx), labels.index_select(0, idx))
+        batches += 1
+    seconds = time.perf_counter() - t0
+
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return {
+        "peer": "pytorch",
+        "mode": "memory",
+        "seconds": seconds,
+        "peakRssMiB": peak_kib / 1024.0,
+        "batches": batches,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
