@@ -1,0 +1,142 @@
+/**
+ * A dataset as users hand it to descent, and the checks that turn it into
+ * the arrays the backends read.
+ */
+import { describe } from '../validate.js';
+
+/**
+ * Row-major samples with their answers.
+ * - Classification: `classes` is set and `y` holds class indices in [0, classes).
+ * - Regression: `classes` is absent and `y` is a Float32Array of n x outputs targets.
+ */
+export interface Dataset {
+  /** Row-major (n, features). */
+  x: Float32Array;
+  y: Int32Array | Uint8Array | Uint16Array | Float32Array | number[];
+  n: number;
+  features: number;
+  classes?: number;
+}
+
+/** The arrays a backend trains on, checked and in their canonical types. */
+export interface CheckedData {
+  x: Float32Array;
+  n: number;
+  features: number;
+  labels: Int32Array | null;
+  targets: Float32Array | null;
+  classes: number | null;
+}
+
+/**
+ * Validates a dataset against a network's input and output sizes. `name`
+ * is how the dataset is referred to in messages (e.g. "data" or
+ * "options.validation").
+ */
+export function checkDataset(name: string, data: unknown, features: number, outputs: number): CheckedData {
+  if (typeof data !== 'object' || data === null) {
+    throw new TypeError(`${name} must be a dataset { x, y, n, features, classes? }, received ${describe(data)}`);
+  }
+  const d = data as Partial<Dataset>;
+  const { n } = d;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+    throw new RangeError(`${name}.n must be a positive integer (the number of samples), received ${describe(n)}`);
+  }
+  if (d.features !== features) {
+    throw new RangeError(
+      `${name}.features must equal the network's input size ${features}, received ${describe(d.features)}`,
+    );
+  }
+  if (!(d.x instanceof Float32Array)) {
+    throw new TypeError(`${name}.x must be a Float32Array (row-major n x features), received ${describe(d.x)}`);
+  }
+  if (d.x.length !== n * features) {
+    throw new RangeError(
+      `${name}.x must have n x features = ${n} x ${features} = ${n * features} values, received ${d.x.length}`,
+    );
+  }
+  const badX = firstNonFinite(d.x);
+  if (badX >= 0) {
+    throw new RangeError(
+      `${name}.x must hold finite numbers, received ${d.x[badX]} at row ${Math.floor(badX / features)}, column ${badX % features}`,
+    );
+  }
+  const y = d.y;
+  if (y === undefined || y === null || (!Array.isArray(y) && !ArrayBuffer.isView(y))) {
+    throw new TypeError(`${name}.y must be an array of class indices or a Float32Array of targets, received ${describe(y)}`);
+  }
+  const yValues = y as ArrayLike<number>;
+  if (d.classes !== undefined) {
+    return { x: d.x, n, features, labels: checkLabels(name, yValues, n, d.classes, outputs), targets: null, classes: d.classes };
+  }
+  return { x: d.x, n, features, labels: null, targets: checkTargets(name, yValues, n, outputs), classes: null };
+}
+
+function checkLabels(name: string, y: ArrayLike<number>, n: number, classes: unknown, outputs: number): Int32Array {
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 2) {
+    throw new RangeError(`${name}.classes must be an integer of at least 2, received ${describe(classes)}`);
+  }
+  if (classes !== outputs && !(classes === 2 && outputs === 1)) {
+    throw new RangeError(
+      `${name}.classes (${classes}) does not fit the network's ${outputs} output units: expected ${outputs} classes` +
+        (outputs === 1 ? ' (a single output unit is a binary classifier: classes 2)' : ''),
+    );
+  }
+  if (y.length !== n) {
+    throw new RangeError(`${name}.y must have n = ${n} class indices, received ${y.length}`);
+  }
+  const labels = y instanceof Int32Array ? y : new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = y[i];
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new RangeError(
+        `${name}.y must hold class indices in [0, ${classes}), received ${describe(label)} at row ${i}`,
+      );
+    }
+    labels[i] = label;
+  }
+  return labels;
+}
+
+function checkTargets(name: string, y: ArrayLike<number>, n: number, outputs: number): Float32Array {
+  if (!(y instanceof Float32Array)) {
+    throw new TypeError(
+      `${name}.y must be a Float32Array of n x outputs targets when ${name}.classes is not set, received ${describe(y)}`,
+    );
+  }
+  if (y.length !== n * outputs) {
+    throw new RangeError(
+      `${name}.y must have n x outputs = ${n} x ${outputs} = ${n * outputs} targets, received ${y.length}`,
+    );
+  }
+  const bad = firstNonFinite(y);
+  if (bad >= 0) {
+    throw new RangeError(
+      `${name}.y must hold finite numbers, received ${y[bad]} at row ${Math.floor(bad / outputs)}, column ${bad % outputs}`,
+    );
+  }
+  return y;
+}
+
+function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}
+
+/** The rows of a dataset at the given indices, as a new dataset. */
+export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
+  const { features } = data;
+  const count = indices.length;
+  const x = new Float32Array(count * features);
+  const isClassification = data.classes !== undefined;
+  const width = isClassification ? 1 : data.y.length / data.n;
+  const y = isClassification ? new Int32Array(count) : new Float32Array(count * width);
+  for (let r = 0; r < count; r++) {
+    const from = indices[r];
+    x.set(data.x.subarray(from * features, (from + 1) * features), r * features);
+    for (let k = 0; k < width; k++) y[r * width + k] = data.y[from * width + k];
+  }
+  const result: Dataset = { x, y, n: count, features };
+  if (isClassification) result.classes = data.classes;
+  return result;
+}

@@ -1,0 +1,143 @@
+/**
+ * Gradient check: the analytic gradient of the reference backward pass
+ * against central finite differences of the loss, both in float64. A wrong
+ * derivative (tanh where its derivative belonged, say) shows up here as a
+ * large relative error in the layers it touches.
+ */
+import { ReferenceModel } from '../backend/reference-model.js';
+import type { ModelShape } from '../backend/types.js';
+import { initializeParameters, parameterLayout } from '../layout.js';
+import { Network, type NetworkOptions } from '../network.js';
+import { Rng } from '../rng.js';
+import {
+  expectKnownKeys,
+  expectNonNegativeInteger,
+  expectObject,
+  expectPositiveFinite,
+  expectPositiveInteger,
+} from '../validate.js';
+
+export interface GradcheckOptions {
+  /** Rows in the random batch. Default 4. */
+  batch?: number;
+  /** Parameters to check at most; above it a seeded sample is checked. Default 2000. */
+  maxParameters?: number;
+  /** Finite-difference step. Default 3e-5: small enough that ReLU kinks are rarely crossed, large enough that float64 rounding stays near 1e-11. */
+  step?: number;
+  /** Largest relative error that passes. Default 1e-6. */
+  tolerance?: number;
+  /** Seed of the batch and of the sample. Default 0. */
+  seed?: number;
+}
+
+export interface LayerGradcheck {
+  /** 0-based dense layer. */
+  layer: number;
+  /** Worst relative error over the checked weights and biases of this layer. */
+  weights: number;
+  biases: number;
+  /** How many of this layer's parameters were checked. */
+  checked: number;
+}
+
+export interface GradcheckReport {
+  /** Worst relative error over everything checked. */
+  maxRelativeError: number;
+  passed: boolean;
+  tolerance: number;
+  /** Parameters checked, and how many the network has. */
+  checked: number;
+  total: number;
+  layers: LayerGradcheck[];
+}
+
+/**
+ * Gradients below this magnitude are compared absolutely: their relative
+ * error would measure float64 rounding in the difference, not the derivative.
+ */
+const GRADIENT_FLOOR = 1e-4;
+
+/**
+ * Checks the gradient of a network's loss at its current weights (given a
+ * Network) or at fresh weights (given NetworkOptions), on a seeded random
+ * batch of inputs and targets.
+ */
+export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOptions = {}): GradcheckReport {
+  const o = expectObject('options', options);
+  expectKnownKeys('options', o, ['batch', 'maxParameters', 'step', 'tolerance', 'seed']);
+  const batch = expectPositiveInteger('options.batch', o.batch ?? 4);
+  const maxParameters = expectPositiveInteger('options.maxParameters', o.maxParameters ?? 2000);
+  const step = expectPositiveFinite('options.step', o.step ?? 3e-5);
+  const tolerance = expectPositiveFinite('options.tolerance', o.tolerance ?? 1e-6);
+  const seed = expectNonNegativeInteger('options.seed', o.seed ?? 0);
+
+  const network = spec instanceof Network ? spec : new Network({ ...spec, backend: 'js' });
+  const shape: ModelShape = network.shape;
+  const layout = parameterLayout(shape.sizes);
+  const params = Float64Array.from(network.params);
+  if (!(spec instanceof Network)) initializeParameters(params, layout, network.init, network.seed);
+
+  const rng = new Rng(seed);
+  const inputs = shape.sizes[0];
+  const outputs = shape.sizes[shape.sizes.length - 1];
+  const x = new Float64Array(batch * inputs);
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  let labels: Int32Array | null = null;
+  let targets: Float64Array | null = null;
+  if (shape.loss === 'cross-entropy') {
+    labels = new Int32Array(batch);
+    for (let r = 0; r < batch; r++) labels[r] = rng.integer(outputs);
+  } else {
+    targets = new Float64Array(batch * outputs);
+    // In (0, 1) so they suit sigmoid and tanh outputs as well as linear ones.
+    for (let i = 0; i < targets.length; i++) targets[i] = 0.05 + 0.9 * rng.uniform();
+  }
+
+  const model = new ReferenceModel(shape, batch, Float64Array);
+  const analytic = new Float64Array(layout.size);
+  model.lossAndGradient(params, analytic, x, labels, targets, batch);
+  const scratch = new Float64Array(layout.size);
+  const lossAt = (): number => model.lossAndGradient(params, scratch, x, labels, targets, batch).lossSum / batch;
+
+  const chosen = chooseParameters(layout.size, maxParameters, rng);
+  const layers: LayerGradcheck[] = layout.layers.map((_, layer) => ({ layer, weights: 0, biases: 0, checked: 0 }));
+  let maxRelativeError = 0;
+  for (const index of chosen) {
+    const saved = params[index];
+    const lossAtOffset = (offset: number): number => {
+      params[index] = saved + offset;
+      const loss = lossAt();
+      params[index] = saved;
+      return loss;
+    };
+    // The five-point central difference: error O(step^4), so a step large
+    // enough to keep float64 rounding small still resolves 1e-6.
+    const numeric =
+      (8 * (lossAtOffset(step) - lossAtOffset(-step)) - (lossAtOffset(2 * step) - lossAtOffset(-2 * step))) /
+      (12 * step);
+    const error =
+      Math.abs(analytic[index] - numeric) / Math.max(Math.abs(analytic[index]), Math.abs(numeric), GRADIENT_FLOOR);
+    const layer = layout.layers.findIndex((slot) => index < slot.biasOffset + slot.outputs);
+    const entry = layers[layer];
+    if (index < layout.layers[layer].biasOffset) entry.weights = Math.max(entry.weights, error);
+    else entry.biases = Math.max(entry.biases, error);
+    entry.checked++;
+    maxRelativeError = Math.max(maxRelativeError, Number.isNaN(error) ? Infinity : error);
+  }
+  return {
+    maxRelativeError,
+    passed: maxRelativeError <= tolerance,
+    tolerance,
+    checked: chosen.length,
+    total: layout.size,
+    layers,
+  };
+}
+
+/** Every index when there are few, else a seeded sample without repeats. */
+function chooseParameters(total: number, max: number, rng: Rng): number[] {
+  const all = Array.from({ length: total }, (_, i) => i);
+  if (total <= max) return all;
+  rng.shuffle(all);
+  return all.slice(0, max).sort((a, b) => a - b);
+}

@@ -1,0 +1,26 @@
+export { Network, defaultInitFor, defaultLossFor, type NetworkOptions } from './network.js';
+export type { Dataset } from './data/dataset.js';
+export { loadDigits, DIGITS_PATH } from './data/digits.js';
+export { trainTestSplit, type SplitOptions } from './data/split.js';
+export { gradcheck, type GradcheckOptions, type GradcheckReport, type LayerGradcheck } from './diagnose/gradcheck.js';
+export type { History } from './train/fit.js';
+export type { EpochLog, FitOptions } from './train/options.js';
+export type { Evaluation } from './train/metrics.js';
+export type { Schedule } from './train/schedule.js';
+export type { EarlyStoppingOptions } from './train/early-stopping.js';
+export { TrainingDivergedError } from './train/errors.js';
+export { nativeAvailable, nativeLoadError } from './backend/native.js';
+export type { BackendChoice } from './backend/select.js';
+export type { BackendName } from './backend/types.js';
+export {
+  HIDDEN_ACTIVATIONS,
+  OUTPUT_ACTIVATIONS,
+  LOSSES,
+  INITS,
+  OPTIMIZERS,
+  type HiddenActivation,
+  type OutputActivation,
+  type LossName,
+  type InitName,
+  type OptimizerName,
+} from './spec.js';
