@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { Network } from '../src/network.js';
+import { ReferenceModel } from '../src/backend/reference-model.js';
+import { optimizerUpdate } from '../src/backend/reference-kernels.js';
+import { OptimizerCode } from '../src/spec.js';
+import { TrainingDivergedError } from '../src/train/errors.js';
+import type { Dataset } from '../src/data/dataset.js';
+import { Rng } from '../src/rng.js';
+
+/** Two noisy Gaussian blobs per class around distinct centres: learnable, not trivial. */
+function blobs(n: number, features: number, classes: number, seed: number): Dataset {
+  const rng = new Rng(seed);
+  const centres = Array.from({ length: classes * features }, () => rng.normal() * 2);
+  const x = new Float32Array(n * features);
+  const y = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const c = r % classes;
+    y[r] = c;
+    for (let j = 0; j < features; j++) x[r * features + j] = centres[c * features + j] + rng.normal();
+  }
+  return { x, y, n, features, classes };
+}
+
+describe('fit', () => {
+  it('runs the batches of an epoch in order, the last one partial, each as the mean over its rows', async () => {
+    const data = blobs(10, 3, 2, 1);
+    const net = new Network({ layers: [3, 4, 2], backend: 'js', seed: 5 });
+    const expected = net.params.slice();
+    await net.fit(data, { epochs: 1, batchSize: 4, optimizer: 'sgd', lr: 0.5, shuffle: false, schedule: 'constant' });
+
+    // The same three steps by hand: rows 0-3, 4-7 and 8-9.
+    const model = new ReferenceModel(net.shape, 4);
+    const grads = new Float32Array(expected.length);
+    for (const [from, to] of [[0, 4], [4, 8], [8, 10]]) {
+      model.lossAndGradient(expected, grads, data.x.subarray(from * 3, to * 3), (data.y as Int32Array).subarray(from, to), null, to - from);
+      optimizerUpdate(expected, grads, new Float32Array(0), new Float32Array(0), expected.length, {
+        kind: OptimizerCode.sgd, lr: 0.5, momentum: 0, nesterov: false, beta1: 0, beta2: 0, epsilon: 1, weightDecay: 0, step: 1,
+      });
+    }
+    for (let i = 0; i < expected.length; i++) expect(net.params[i]).toBeCloseTo(expected[i], 6);
+  });
+
+  it('applies weight decay to weights and not to biases', async () => {
+    // With lr tiny relative to decay, compare how much weights and biases shrink.
+    const data = blobs(8, 2, 2, 2);
+    const a = new Network({ layers: [2, 3, 2], backend: 'js', seed: 1 });
+    const b = new Network({ layers: [2, 3, 2], backend: 'js', seed: 1 });
+    a.params.fill(1);
+    b.params.fill(1);
+    await a.fit(data, { epochs: 1, batchSize: 8, optimizer: 'sgd', lr: 0.1, schedule: 'constant' });
+    await b.fit(data, { epochs: 1, batchSize: 8, optimizer: 'sgd', lr: 0.1, weightDecay: 0.5, schedule: 'constant' });
+    const { weightOffset, biasOffset } = a.layout.layers[0];
+    for (let i = weightOffset; i < biasOffset; i++) expect(b.params[i]).toBeCloseTo(a.params[i] - 0.1 * 0.5 * 1, 6);
+    for (let i = biasOffset; i < biasOffset + 3; i++) expect(b.params[i]).toBe(a.params[i]);
+  });
+
+  it('the same seed gives the same training; another shuffle seed another', async () => {
+    const data = blobs(64, 4, 3, 3);
+    const train = async (seed: number) => {
+      const net = new Network({ layers: [4, 8, 3], backend: 'js', seed: 2 });
+      const history = await net.fit(data, { epochs: 3, batchSize: 8, seed });
+      return { params: Array.from(net.params), losses: history.epochs.map((e) => e.loss) };
+    };
+    const first = await train(11);
+    expect(await train(11)).toEqual(first);
+    expect((await train(12)).params).not.toEqual(first.params);
+  });
+
+  for (const optimizer of ['sgd', 'momentum', 'adam', 'adamw'] as const) {
+    it(`${optimizer} learns separable blobs`, async () => {
+      const data = blobs(300, 5, 3, 4);
+      const net = new Network({ layers: [5, 16, 3], backend: 'js', seed: 1 });
+      const before = net.evaluate(data);
+      const history = await net.fit(data, { epochs: 15, batchSize: 16, optimizer, nesterov: optimizer === 'momentum' });
+      const after = net.evaluate(data);
+      expect(after.loss).toBeLessThan(before.loss * 0.5);
+      expect(after.accuracy).toBeGreaterThan(0.9);
+      expect(history.epochs[14].loss).toBeLessThan(history.epochs[0].loss);
+    });
+  }
+
+  it('records history, validation on a held-out fraction, and the schedule', async () => {
+    const data = blobs(200, 3, 2, 5);
+    const net = new Network({ layers: [3, 6, 2], backend: 'js' });
+    const seen: number[] = [];
+    const history = await net.fit(data, {
+      epochs: 6,
+      validation: 0.25,
+      lr: 0.01,
+      schedule: { type: 'step', stepSize: 2, gamma: 0.5 },
+      onEpochEnd: async (log) => {
+        await new Promise((r) => setTimeout(r, 1));
+        seen.push(log.epoch);
+      },
+    });
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(history.epochs.map((e) => e.lr)).toEqual([0.01, 0.01, 0.005, 0.005, 0.0025, 0.0025]);
+    for (const e of history.epochs) {
+      expect(e.valLoss).toBeGreaterThan(0);
+      expect(e.valAccuracy).toBeGreaterThanOrEqual(0);
+      expect(e.accuracy).toBeGreaterThanOrEqual(0);
+      expect(e.seconds).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('cosine schedule runs from lr down to minLr', async () => {
+    const net = new Network({ layers: [3, 2], backend: 'js' });
+    const history = await net.fit(blobs(20, 3, 2, 6), { epochs: 5, lr: 0.1, schedule: { type: 'cosine', minLr: 0.01 } });
+    const lrs = history.epochs.map((e) => e.lr);
+    expect(lrs[0]).toBeCloseTo(0.1, 12);
+    expect(lrs[2]).toBeCloseTo(0.055, 12);
+    expect(lrs[4]).toBeCloseTo(0.01, 12);
+  });
+
+  it('early stopping waits out its patience and restores the best weights', async () => {
+    const data = blobs(120, 3, 2, 7);
+    const validation = blobs(60, 3, 2, 8);
+    const net = new Network({ layers: [3, 32, 2], backend: 'js', seed: 3 });
+    // A large constant lr makes the validation loss wander, so patience runs out.
+    const history = await net.fit(data, {
+      epochs: 200,
+      lr: 0.05,
+      schedule: 'constant',
+      validation,
+      earlyStopping: { patience: 3 },
+    });
+    expect(history.stoppedEarly).toBe(true);
+    const best = Math.min(...history.epochs.map((e) => e.valLoss!));
+    const bestEpoch = history.epochs.find((e) => e.valLoss === best)!.epoch;
+    expect(history.restoredEpoch).toBe(bestEpoch);
+    expect(history.epochs.length).toBe(bestEpoch + 3);
+    expect(net.evaluate(validation).loss).toBeCloseTo(best, 5);
+  });
+
+  it('an AbortSignal stops training and rejects with its reason', async () => {
+    const controller = new AbortController();
+    const net = new Network({ layers: [3, 4, 2], backend: 'js' });
+    const epochs: number[] = [];
+    const run = net.fit(blobs(50, 3, 2, 9), {
+      epochs: 100,
+      signal: controller.signal,
+      onEpochEnd: (log) => {
+        epochs.push(log.epoch);
+        if (log.epoch === 2) controller.abort(new Error('stop here'));
+      },
+    });
+    await expect(run).rejects.toThrow('stop here');
+    expect(epochs).toEqual([1, 2]);
+  });
+
+  it('an abort in the middle of an epoch stops between batches', async () => {
+    const controller = new AbortController();
+    const net = new Network({ layers: [20, 256, 256, 2], backend: 'js' });
+    const data = blobs(4000, 20, 2, 10);
+    const started = performance.now();
+    setTimeout(() => controller.abort(), 50);
+    await expect(net.fit(data, { epochs: 50, batchSize: 8, signal: controller.signal })).rejects.toThrow(/abort/i);
+    // One epoch alone takes far longer than this.
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('refuses a second fit on the same network while one runs', async () => {
+    const net = new Network({ layers: [3, 4, 2], backend: 'js' });
+    const data = blobs(50, 3, 2, 11);
+    const first = net.fit(data, { epochs: 3 });
+    await expect(net.fit(data, { epochs: 1 })).rejects.toThrow(/already training/);
+    await first;
+    await expect(net.fit(data, { epochs: 1 })).resolves.toBeDefined();
+  });
+
+  it('a diverging loss stops fit with the epoch and batch, and the weights stay finite', async () => {
+    const rng = new Rng(1);
+    const n = 64;
+    const x = Float32Array.from({ length: n * 4 }, () => rng.normal() * 10);
+    const y = Float32Array.from({ length: n }, () => rng.normal() * 100);
+    const net = new Network({ layers: [4, 16, 1], output: 'linear', backend: 'js' });
+    const error = await net
+      .fit({ x, y, n, features: 4 }, { epochs: 50, batchSize: 8, optimizer: 'sgd', lr: 10, schedule: 'constant' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    const diverged = error as TrainingDivergedError;
+    expect(diverged.message).toMatch(/training diverged: the loss became (NaN|Infinity) at epoch \d+, batch \d+ \(lr 10\)/);
+    expect(diverged.epoch).toBeGreaterThanOrEqual(1);
+    expect(Array.from(net.params).every(Number.isFinite)).toBe(true);
+    expect(Number.isFinite(net.evaluate({ x, y, n, features: 4 }).loss)).toBe(true);
+  });
+
+  it('trains a regressor on float targets', async () => {
+    const rng = new Rng(2);
+    const n = 200;
+    const x = Float32Array.from({ length: n * 2 }, () => rng.uniform() * 2 - 1);
+    const y = new Float32Array(n);
+    for (let r = 0; r < n; r++) y[r] = Math.sin(2 * x[r * 2]) + 0.5 * x[r * 2 + 1];
+    const net = new Network({ layers: [2, 32, 1], activation: 'tanh', output: 'linear', backend: 'js' });
+    const before = net.evaluate({ x, y, n, features: 2 }).loss;
+    await net.fit({ x, y, n, features: 2 }, { epochs: 100, lr: 0.01 });
+    const after = net.evaluate({ x, y, n, features: 2 });
+    expect(after.accuracy).toBeUndefined();
+    expect(after.loss).toBeLessThan(before / 20);
+  });
+
+  it('trains a binary classifier with one sigmoid unit', async () => {
+    const data = blobs(200, 5, 2, 12);
+    const net = new Network({ layers: [5, 8, 1], output: 'sigmoid', backend: 'js' });
+    await net.fit(data, { epochs: 30 });
+    expect(net.evaluate(data).accuracy).toBeGreaterThan(0.9);
+  });
+});
