@@ -5,7 +5,7 @@ Run with Debian's interpreter, which is the only one that has python3-torch:
 
     /usr/bin/python3 bench/peers/torch_peer.py '<json>'      (or JSON on stdin)
 
-Timing mode (default):
+Timing mode (default; "mode" absent, null or "time"):
     in : {"trials": [{"name": str, "layers": [int, ...], "batch": int,
                       "iterations": int, "warmup": int}, ...],
           "threads": int | null,          # torch intra-op threads (null = default below)
@@ -27,23 +27,36 @@ Memory mode:
 If torch cannot be imported: {"peer": "pytorch", "skipped": "<reason>"}, exit 0.
 Exactly one JSON line goes to stdout; diagnostics go to stderr.
 
-Thread defaults -- measured on the bench machine (2-core AMD EPYC KVM guest, AVX-512,
-torch 1.13.1+dfsg-4, OpenBLAS 0.3.21 pthread build, core "Cooperlake").  Debian's torch
-starts with torch.get_num_threads() == 1 (OpenMP, used for the elementwise/ReLU/softmax
-kernels) while OpenBLAS on its own starts 2 pthreads for GEMM.  Median us/step,
-torch threads x OpenBLAS threads:
+Thread defaults -- measured on the bench machine (2-core AMD EPYC KVM guest, AVX-512;
+torch 1.13.1+dfsg-4; OpenBLAS 0.3.21 pthread build, DYNAMIC_ARCH core "Cooperlake").
+In this build GEMM (addmm/mm) goes to OpenBLAS, which runs its own pthread pool sized by
+OPENBLAS_NUM_THREADS at load time (default: 2 here), while torch.set_num_threads() only
+sizes the OpenMP pool used for torch's own elementwise/reduction kernels (ReLU, softmax,
+CE, SGD update).  Debian's torch starts with torch.get_num_threads() == 1.
 
-    trial                     t1/b1     t1/b2     t2/b1     t2/b2
-    64-32-10 b32                 58        58        58        58
-    64-128-10 b1797            1005       777       974       721
-    784-512-256-10 b256        4802      2955      4718      2963
-    784-1024-1024-10 b1024    57480     30540     57530     31150
+Median us/step; each cell = median over 5 separate processes (each process: its own
+per-step median; 3000/400/200/40 timed steps), interleaved, runs with any other load on
+the box discarded.  Columns: torch threads / OpenBLAS threads.
 
-(see bench/peers/README.md for the full table and the method).  OpenBLAS with 2
-threads is the whole win (~1.6-1.9x on the GEMM-bound trials); giving torch's OpenMP
-pool a second thread is a wash -- slightly better on the 1797-batch trial, within noise
-elsewhere.  Default: torch threads = 2, OpenBLAS threads = 2 (all cores for both), which
-is also the fair "use the machine" setting for a peer.
+    trial                     1/1      1/2      2/1      2/2   2/2+OMP_WAIT_POLICY=PASSIVE
+    64-32-10 b32              149      149      153      181      325
+    64-128-10 b1797          1605     1737     2023     3041     1900
+    784-512-256-10 b256      7838     4626     8110     9785     5951
+    784-1024-1024-10 b1024 111134    63546   109935   128723    67753
+
+* OpenBLAS 2 threads is the win on the GEMM-bound trials (1.7x on both 784-... trials).
+  On 64-128-10 b1797 1/1 vs 1/2 is inside the run-to-run noise (per-process medians
+  1582-1821 vs 1428-2277); alternating openblas_set_num_threads(1|2) inside one
+  process gave 2114 vs 1960 us, i.e. 2 threads no worse.  64-32-10 b32 is pure
+  dispatch overhead and doesn't care.
+* torch threads 2 never helps, and together with 2 OpenBLAS threads it is the worst
+  setting: libgomp's workers spin-wait after each parallel region and steal the second
+  core from OpenBLAS's threads (2 + 2 threads on 2 cores).  Making OpenMP sleep
+  (OMP_WAIT_POLICY=PASSIVE) cures the big trials but adds wake-up cost to small ones.
+* Default: torch threads 1, OpenBLAS threads 2 (this also happens to be what the Debian
+  build does out of the box).  "threads" / "blasThreads" in the request override it;
+  an OPENBLAS_NUM_THREADS already in the environment is honoured when blasThreads is
+  not given.
 """
 
 import json
@@ -53,7 +66,7 @@ import statistics
 import sys
 import time
 
-DEFAULT_TORCH_THREADS = 2
+DEFAULT_TORCH_THREADS = 1
 DEFAULT_BLAS_THREADS = 2
 
 
@@ -108,23 +121,30 @@ def main():
     torch.set_num_threads(torch_threads)
     blas_threads = actual_blas_threads(blas_threads)
 
-    if req.get("mode") == "memory":
-        result = run_memory(torch, req)
-    elif req.get("mode") in (None, "time", "timing"):
-        trials = req.get("trials")
-        if not isinstance(trials, list):
-            emit({"peer": "pytorch", "error": "bad request: 'trials' must be a list"})
-            return 2
-        result = {
-            "peer": "pytorch",
-            "version": torch.__version__,
-            "threads": torch.get_num_threads(),
-            "blasThreads": blas_threads,
-            "trials": [run_trial(torch, t) for t in trials],
-        }
-    else:
-        emit({"peer": "pytorch", "error": "bad request: unknown mode %r" % req.get("mode")})
+    mode = req.get("mode")
+    if mode not in (None, "time", "memory"):
+        emit({"peer": "pytorch", "error": "bad request: unknown mode %r" % mode})
         return 2
+    if mode != "memory" and not isinstance(req.get("trials"), list):
+        emit({"peer": "pytorch", "error": "bad request: 'trials' must be a list"})
+        return 2
+    try:
+        if mode == "memory":
+            result = run_memory(torch, req)
+        else:
+            result = {
+                "peer": "pytorch",
+                "version": torch.__version__,
+                "threads": torch.get_num_threads(),
+                "blasThreads": blas_threads,
+                "trials": [run_trial(torch, t) for t in req["trials"]],
+            }
+    except Exception as e:  # keep stdout one parseable line; the traceback goes to stderr
+        import traceback
+
+        traceback.print_exc()
+        emit({"peer": "pytorch", "error": "%s: %s" % (type(e).__name__, e)})
+        return 1
 
     result.setdefault("version", torch.__version__)
     result.setdefault("threads", torch.get_num_threads())
