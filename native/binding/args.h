@@ -1,0 +1,80 @@
+// Argument checks for the addon's functions. Every check names the function
+// and the argument, says what was expected and what was received, and
+// throws a JS Error (a Napi::Error, with C++ exceptions enabled) before any
+// memory is touched.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace descent_binding {
+
+// "Float32Array of length 3", "null", "a string \"abc\"", "12.5", ...
+std::string describe(const Napi::Value& value);
+
+// Throws a JS Error with message "<where>: <message>".
+[[noreturn]] void fail(const Napi::Env& env, const std::string& where, const std::string& message);
+// Same as fail, as a RangeError / TypeError.
+[[noreturn]] void fail_range(const Napi::Env& env, const std::string& where, const std::string& message);
+[[noreturn]] void fail_type(const Napi::Env& env, const std::string& where, const std::string& message);
+
+// A float typed array argument and its length. Null when allow_null and the
+// value is null or undefined. Fails when the value is not a Float32Array, is
+// detached, or holds fewer than `need` elements (`why` says what the size
+// means, e.g. "batch * outputs = 3 * 7").
+struct FloatArg {
+  float* data;
+  std::size_t length;
+};
+FloatArg float_array(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v,
+                     std::size_t need, const std::string& why, bool allow_null = false);
+// Exactly `need` elements.
+FloatArg float_array_exact(const Napi::Env& env, const std::string& where, const std::string& name,
+                           const Napi::Value& v, std::size_t need, const std::string& why);
+
+struct Int32Arg {
+  std::int32_t* data;
+  std::size_t length;
+};
+Int32Arg int32_array(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v,
+                     std::size_t need, const std::string& why, bool allow_null = false);
+
+struct Uint32Arg {
+  std::uint32_t* data;
+  std::size_t length;
+};
+Uint32Arg uint32_array(const Napi::Env& env, const std::string& where, const std::string& name,
+                       const Napi::Value& v);
+
+// An integer in [min, max].
+std::int64_t integer(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v,
+                     std::int64_t min, std::int64_t max);
+// A finite number.
+double finite(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v);
+bool boolean(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v);
+Napi::Object object(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v);
+
+// Layer sizes: an array of at least two positive integers, each layer's
+// weight count small enough to index.
+std::vector<int> layer_sizes(const Napi::Env& env, const std::string& where, const std::string& name,
+                             const Napi::Value& v);
+std::string sizes_text(const std::vector<int>& sizes);
+
+// Activation / loss / optimizer codes with the set of accepted values.
+int activation_code(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v,
+                    bool elementwise_only);
+int loss_code(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v);
+int optimizer_code(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v);
+
+// Every label a class index for `outputs` output units: [0, outputs), or
+// 0/1 for a single unit. Names the first offender.
+void check_labels(const Napi::Env& env, const std::string& where, const std::string& name, const std::int32_t* labels,
+                  std::size_t count, int outputs);
+
+// Whether two float ranges share memory.
+bool overlaps(const void* a, std::size_t a_bytes, const void* b, std::size_t b_bytes);
+
+}  // namespace descent_binding

@@ -1,0 +1,198 @@
+// The individual kernels, exposed synchronously on Float32Arrays so tests
+// can hold each one against its reference twin (addon.kernels.*). Same
+// names and argument order as src/backend/reference-kernels.ts.
+#include "kernels_binding.h"
+
+#include <string>
+
+#include "../kernels/codes.h"
+#include "../kernels/dense.h"
+#include "../kernels/optimizer.h"
+#include "../kernels/output_loss.h"
+#include "args.h"
+
+namespace descent_binding {
+
+namespace {
+
+constexpr std::int64_t kMaxDim = 2147483647;  // BLAS dimensions are int
+constexpr std::int64_t kMaxWidth = 1 << 24;
+
+struct Named {
+  const char* name;
+  const void* data;
+  std::size_t bytes;
+};
+
+// Fails when an output range shares memory with any other range.
+void check_disjoint(const Napi::Env& env, const std::string& where, const Named& output,
+                    std::initializer_list<Named> others) {
+  for (const Named& other : others) {
+    if (overlaps(output.data, output.bytes, other.data, other.bytes)) {
+      fail(env, where, std::string(output.name) + " must not share memory with " + other.name);
+    }
+  }
+}
+
+std::string product(const char* a, std::int64_t x, const char* b, std::int64_t y) {
+  return std::string(a) + " * " + b + " = " + std::to_string(x) + " * " + std::to_string(y);
+}
+
+void need_args(const Napi::CallbackInfo& info, const std::string& where, std::size_t count, const char* signature) {
+  if (info.Length() < count) {
+    fail_type(info.Env(), where,
+              "expected " + std::to_string(count) + " arguments " + signature + ", received " +
+                  std::to_string(info.Length()));
+  }
+}
+
+// denseForward(y, x, w, b, batch, inputs, outputs, act)
+Napi::Value DenseForward(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "denseForward";
+  need_args(info, where, 8, "(y, x, w, b, batch, inputs, outputs, act)");
+  const auto batch = integer(env, where, "batch", info[4], 1, kMaxDim);
+  const auto inputs = integer(env, where, "inputs", info[5], 1, kMaxWidth);
+  const auto outputs = integer(env, where, "outputs", info[6], 1, kMaxWidth);
+  const int act = activation_code(env, where, "act", info[7], false);
+  const FloatArg y = float_array(env, where, "y", info[0], batch * outputs, product("batch", batch, "outputs", outputs));
+  const FloatArg x = float_array(env, where, "x", info[1], batch * inputs, product("batch", batch, "inputs", inputs));
+  const FloatArg w = float_array(env, where, "w", info[2], inputs * outputs, product("inputs", inputs, "outputs", outputs));
+  const FloatArg b = float_array(env, where, "b", info[3], outputs, "outputs");
+  check_disjoint(env, where, {"y", y.data, y.length * 4},
+                 {{"x", x.data, x.length * 4}, {"w", w.data, w.length * 4}, {"b", b.data, b.length * 4}});
+  descent::dense_forward(y.data, x.data, w.data, b.data, static_cast<int>(batch), static_cast<int>(inputs),
+                         static_cast<int>(outputs), act);
+  return env.Undefined();
+}
+
+// denseBackward(dw, db, dx | null, dy, x, w, y, batch, inputs, outputs, act)
+Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "denseBackward";
+  need_args(info, where, 11, "(dw, db, dx, dy, x, w, y, batch, inputs, outputs, act)");
+  const auto batch = integer(env, where, "batch", info[7], 1, kMaxDim);
+  const auto inputs = integer(env, where, "inputs", info[8], 1, kMaxWidth);
+  const auto outputs = integer(env, where, "outputs", info[9], 1, kMaxWidth);
+  const int act = activation_code(env, where, "act", info[10], true);
+  const std::string bo = product("batch", batch, "outputs", outputs);
+  const std::string bi = product("batch", batch, "inputs", inputs);
+  const std::string io = product("inputs", inputs, "outputs", outputs);
+  const FloatArg dw = float_array(env, where, "dw", info[0], inputs * outputs, io);
+  const FloatArg db = float_array(env, where, "db", info[1], outputs, "outputs");
+  const FloatArg dx = float_array(env, where, "dx", info[2], batch * inputs, bi, true);
+  const FloatArg dy = float_array(env, where, "dy", info[3], batch * outputs, bo);
+  const FloatArg x = float_array(env, where, "x", info[4], batch * inputs, bi);
+  const FloatArg w = float_array(env, where, "w", info[5], inputs * outputs, io);
+  const FloatArg y = float_array(env, where, "y", info[6], batch * outputs, bo);
+  const Named ndw{"dw", dw.data, dw.length * 4}, ndb{"db", db.data, db.length * 4}, ndx{"dx", dx.data, dx.length * 4},
+      ndy{"dy", dy.data, dy.length * 4}, nx{"x", x.data, x.length * 4}, nw{"w", w.data, w.length * 4},
+      ny{"y", y.data, y.length * 4};
+  check_disjoint(env, where, ndw, {ndb, ndx, ndy, nx, nw, ny});
+  check_disjoint(env, where, ndb, {ndx, ndy, nx, nw, ny});
+  check_disjoint(env, where, ndx, {ndy, nx, nw, ny});
+  check_disjoint(env, where, ndy, {nx, nw, ny});
+  descent::dense_backward(dw.data, db.data, dx.data, dy.data, x.data, w.data, y.data, static_cast<int>(batch),
+                          static_cast<int>(inputs), static_cast<int>(outputs), act);
+  return env.Undefined();
+}
+
+// outputLoss(dz, z, labels | null, targets | null, batch, outputs, outputAct, loss) -> { lossSum, correct }
+Napi::Value OutputLoss(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "outputLoss";
+  need_args(info, where, 8, "(dz, z, labels, targets, batch, outputs, outputAct, loss)");
+  const auto batch = integer(env, where, "batch", info[4], 1, kMaxDim);
+  const auto outputs = integer(env, where, "outputs", info[5], 1, kMaxWidth);
+  const int output_act = activation_code(env, where, "outputAct", info[6], false);
+  const int loss = loss_code(env, where, "loss", info[7]);
+  const std::string bo = product("batch", batch, "outputs", outputs);
+  const FloatArg dz = float_array(env, where, "dz", info[0], batch * outputs, bo);
+  const FloatArg z = float_array(env, where, "z", info[1], batch * outputs, bo);
+  const Int32Arg labels = int32_array(env, where, "labels", info[2], batch, "batch", true);
+  const FloatArg targets = float_array(env, where, "targets", info[3], batch * outputs, bo, true);
+  if (labels.data == nullptr && targets.data == nullptr) {
+    fail_type(env, where, "labels or targets must be given (both are null)");
+  }
+  if (loss == descent::kCrossEntropy && labels.data == nullptr) {
+    fail_type(env, where, "labels must be an Int32Array of class indices for the cross-entropy loss, received null");
+  }
+  if (labels.data != nullptr) check_labels(env, where, "labels", labels.data, batch, static_cast<int>(outputs));
+  check_disjoint(env, where, {"dz", dz.data, dz.length * 4},
+                 {{"z", z.data, z.length * 4},
+                  {"labels", labels.data, labels.length * 4},
+                  {"targets", targets.data, targets.length * 4}});
+  const descent::OutputLossResult result =
+      descent::output_loss(dz.data, z.data, labels.data, targets.data, static_cast<int>(batch),
+                           static_cast<int>(outputs), output_act, loss);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("lossSum", Napi::Number::New(env, result.loss_sum));
+  out.Set("correct", Napi::Number::New(env, static_cast<double>(result.correct)));
+  return out;
+}
+
+// optimizerUpdate(p, g, m, v, count, hyper)
+Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "optimizerUpdate";
+  need_args(info, where, 6, "(p, g, m, v, count, hyper)");
+  const auto count = integer(env, where, "count", info[4], 0, 4294967295LL);
+  const Napi::Object h = object(env, where, "hyper", info[5]);
+  descent::UpdateHyper hyper{};
+  hyper.kind = optimizer_code(env, where, "hyper.kind", h.Get("kind"));
+  hyper.lr = finite(env, where, "hyper.lr", h.Get("lr"));
+  hyper.momentum = finite(env, where, "hyper.momentum", h.Get("momentum"));
+  hyper.nesterov = boolean(env, where, "hyper.nesterov", h.Get("nesterov"));
+  hyper.beta1 = finite(env, where, "hyper.beta1", h.Get("beta1"));
+  hyper.beta2 = finite(env, where, "hyper.beta2", h.Get("beta2"));
+  hyper.epsilon = finite(env, where, "hyper.epsilon", h.Get("epsilon"));
+  hyper.weight_decay = finite(env, where, "hyper.weightDecay", h.Get("weightDecay"));
+  hyper.step = static_cast<double>(integer(env, where, "hyper.step", h.Get("step"), 1, 9007199254740991LL));
+  const bool uses_m = hyper.kind != descent::kSgd;
+  const bool uses_v = hyper.kind == descent::kAdam || hyper.kind == descent::kAdamW;
+  const FloatArg p = float_array(env, where, "p", info[0], count, "count");
+  const FloatArg g = float_array(env, where, "g", info[1], count, "count");
+  const FloatArg m = float_array(env, where, "m", info[2], uses_m ? count : 0,
+                                 uses_m ? "count; the optimizer keeps a first moment" : "", !uses_m);
+  const FloatArg v = float_array(env, where, "v", info[3], uses_v ? count : 0,
+                                 uses_v ? "count; the optimizer keeps a second moment" : "", !uses_v);
+  const Named np{"p", p.data, p.length * 4}, ng{"g", g.data, g.length * 4},
+      nm{"m", uses_m ? m.data : nullptr, m.length * 4}, nv{"v", uses_v ? v.data : nullptr, v.length * 4};
+  check_disjoint(env, where, np, {ng, nm, nv});
+  check_disjoint(env, where, nm, {ng, nv});
+  check_disjoint(env, where, nv, {ng});
+  descent::optimizer_update(p.data, g.data, uses_m ? m.data : nullptr, uses_v ? v.data : nullptr, count, hyper);
+  return env.Undefined();
+}
+
+// sgemm(c, a, b, m, n, k, threads = 1): c (m, n) = a (m, k) b (k, n), row-major.
+Napi::Value Sgemm(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "sgemm";
+  need_args(info, where, 6, "(c, a, b, m, n, k, threads?)");
+  const auto m = integer(env, where, "m", info[3], 1, kMaxDim);
+  const auto n = integer(env, where, "n", info[4], 1, kMaxDim);
+  const auto k = integer(env, where, "k", info[5], 1, kMaxDim);
+  const auto threads = info.Length() > 6 && !info[6].IsUndefined() ? integer(env, where, "threads", info[6], 1, 1024) : 1;
+  const FloatArg c = float_array(env, where, "c", info[0], m * n, product("m", m, "n", n));
+  const FloatArg a = float_array(env, where, "a", info[1], m * k, product("m", m, "k", k));
+  const FloatArg b = float_array(env, where, "b", info[2], k * n, product("k", k, "n", n));
+  check_disjoint(env, where, {"c", c.data, c.length * 4}, {{"a", a.data, a.length * 4}, {"b", b.data, b.length * 4}});
+  descent::sgemm(c.data, a.data, b.data, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+                 static_cast<int>(threads));
+  return env.Undefined();
+}
+
+}  // namespace
+
+Napi::Object KernelsObject(Napi::Env env) {
+  Napi::Object kernels = Napi::Object::New(env);
+  kernels.Set("denseForward", Napi::Function::New(env, DenseForward, "denseForward"));
+  kernels.Set("denseBackward", Napi::Function::New(env, DenseBackward, "denseBackward"));
+  kernels.Set("outputLoss", Napi::Function::New(env, OutputLoss, "outputLoss"));
+  kernels.Set("optimizerUpdate", Napi::Function::New(env, OptimizerUpdate, "optimizerUpdate"));
+  kernels.Set("sgemm", Napi::Function::New(env, Sgemm, "sgemm"));
+  return kernels;
+}
+
+}  // namespace descent_binding

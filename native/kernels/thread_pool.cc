@@ -1,0 +1,113 @@
+#include "thread_pool.h"
+
+#include "simd.h"
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
+namespace descent {
+
+namespace {
+// About 20-60 us of spinning before sleeping: longer than a balanced
+// barrier ever waits inside a step, far shorter than a time slice.
+constexpr int kSpinIterations = 1 << 12;
+}  // namespace
+
+void Barrier::wait() {
+  if (count_ <= 1) return;
+  const std::uint32_t generation = generation_.load(std::memory_order_acquire);
+  if (arrived_.fetch_add(1, std::memory_order_acq_rel) == count_ - 1) {
+    arrived_.store(0, std::memory_order_relaxed);
+    // seq_cst on generation_ and sleepers_: a sleeper either sees the new
+    // generation or is counted before we decide whether to notify.
+    generation_.store(generation + 1, std::memory_order_seq_cst);
+    if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      cv_.notify_all();
+    }
+    return;
+  }
+  for (int i = 0; i < kSpinIterations; i++) {
+    if (generation_.load(std::memory_order_acquire) != generation) return;
+    DESCENT_CPU_RELAX();
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  sleepers_.fetch_add(1, std::memory_order_seq_cst);
+  while (generation_.load(std::memory_order_seq_cst) == generation) cv_.wait(lock);
+  sleepers_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads), barrier_(threads < 1 ? 1 : threads) {
+  helpers_.reserve(threads_ - 1);
+  try {
+    for (int t = 1; t < threads_; t++) helpers_.emplace_back([this, t] { helper_loop(t); });
+  } catch (...) {
+    stop_helpers();
+    throw;
+  }
+}
+
+void ThreadPool::stop_helpers() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& helper : helpers_) helper.join();
+  helpers_.clear();
+}
+
+ThreadPool::~ThreadPool() { stop_helpers(); }
+
+void ThreadPool::run(JobFn fn, void* context) {
+  if (threads_ == 1) {
+    fn(context, 0);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fn_ = fn;
+    context_ = context;
+    running_ = threads_ - 1;
+    job_generation_++;
+  }
+  wake_.notify_all();
+  fn(context, 0);
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (running_ > 0) done_.wait(lock);
+}
+
+void ThreadPool::helper_loop(int thread) {
+  std::uint64_t seen = 0;
+  for (;;) {
+    JobFn fn;
+    void* context;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (!stopping_ && job_generation_ == seen) wake_.wait(lock);
+      if (stopping_) return;
+      seen = job_generation_;
+      fn = fn_;
+      context = context_;
+    }
+    fn(context, thread);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--running_ == 0) done_.notify_one();
+  }
+}
+
+int available_cpus() {
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int count = CPU_COUNT(&set);
+    if (count > 0) return count;
+  }
+#endif
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 0 ? static_cast<int>(hw) : 1;
+}
+
+}  // namespace descent

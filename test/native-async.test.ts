@@ -1,0 +1,189 @@
+/**
+ * trainEpoch runs off the JS thread: timers keep firing while it computes,
+ * one trainer refuses a second concurrent epoch while two trainers run side
+ * by side, and an AbortSignal (or dispose) stops an epoch between batches.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadNativeAddon, nativeAvailable, nativeBackend } from '../src/backend/native.js';
+import type { ModelShape, OptimizerSettings, Trainer, TrainingData } from '../src/backend/types.js';
+import { initializeParameters, parameterLayout } from '../src/layout.js';
+import { Rng } from '../src/rng.js';
+
+const BIG: ModelShape = { sizes: [256, 512, 512, 10], activation: 'relu', output: 'softmax', loss: 'cross-entropy' };
+const SMALL: ModelShape = { sizes: [16, 24, 5], activation: 'tanh', output: 'softmax', loss: 'cross-entropy' };
+const OPTIMIZER: OptimizerSettings = {
+  kind: 'momentum',
+  momentum: 0.9,
+  nesterov: false,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  weightDecay: 0,
+};
+
+function dataFor(shape: ModelShape, n: number, seed: number): TrainingData {
+  const rng = new Rng(seed);
+  const features = shape.sizes[0];
+  const classes = shape.sizes[shape.sizes.length - 1];
+  return {
+    x: new Float32Array(n * features).map(() => rng.uniform()),
+    n,
+    labels: new Int32Array(n).map(() => rng.integer(classes)),
+    targets: null,
+  };
+}
+
+function paramsFor(shape: ModelShape, seed: number): Float32Array {
+  const layout = parameterLayout(shape.sizes);
+  const params = new Float32Array(layout.size);
+  initializeParameters(params, layout, 'he', seed);
+  return params;
+}
+
+/** An order of `batches` batches over n rows (rows repeat). */
+function longOrder(n: number, batchSize: number, batches: number, seed: number): Uint32Array {
+  const rng = new Rng(seed);
+  return Uint32Array.from({ length: batchSize * batches }, () => rng.integer(n));
+}
+
+function make(shape: ModelShape, params: Float32Array, data: TrainingData, batchSize: number, threads = 0): Trainer {
+  return nativeBackend.createTrainer(params, data, { shape, optimizer: OPTIMIZER, batchSize, threads });
+}
+
+describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
+  it('a 5 ms timer keeps firing with no gap over 50 ms during a multi-second epoch', { timeout: 120_000 }, async () => {
+    const data = dataFor(BIG, 2048, 1);
+    const trainer = make(BIG, paramsFor(BIG, 1), data, 128);
+    // Size the epoch to take about two seconds on this machine.
+    const probe = performance.now();
+    await trainer.trainEpoch({ order: longOrder(2048, 128, 20, 2), batchSize: 128, lr: 0.01 });
+    const perBatch = Math.max((performance.now() - probe) / 20, 0.05);
+    const batches = Math.min(Math.max(Math.ceil(2000 / perBatch), 20), 20_000);
+
+    let last = performance.now();
+    let maxGap = 0;
+    let ticks = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+      ticks++;
+    }, 5);
+    const started = performance.now();
+    try {
+      const result = await trainer.trainEpoch({ order: longOrder(2048, 128, batches, 3), batchSize: 128, lr: 0.01 });
+      expect(result.steps).toBe(batches);
+    } finally {
+      clearInterval(timer);
+    }
+    const elapsed = performance.now() - started;
+    // Sized for ~2 s; a busy machine during the probe makes it shorter, never trivial.
+    expect(elapsed).toBeGreaterThan(500);
+    expect(maxGap).toBeLessThan(50);
+    expect(ticks).toBeGreaterThan(elapsed / 5 / 3);
+    trainer.dispose();
+  });
+
+  it('refuses a second concurrent trainEpoch on the same trainer', { timeout: 60_000 }, async () => {
+    const data = dataFor(BIG, 1024, 4);
+    const trainer = make(BIG, paramsFor(BIG, 4), data, 64);
+    const first = trainer.trainEpoch({ order: longOrder(1024, 64, 40, 5), batchSize: 64, lr: 0.01 });
+    await expect(trainer.trainEpoch({ order: longOrder(1024, 64, 2, 6), batchSize: 64, lr: 0.01 })).rejects.toThrow(
+      /trainEpoch: this trainer is already running an epoch; await the previous trainEpoch before starting another/,
+    );
+    const result = await first;
+    expect(result).toMatchObject({ steps: 40, aborted: false, failedBatch: -1 });
+    // Once the first has finished, the trainer takes the next epoch.
+    await expect(trainer.trainEpoch({ order: longOrder(1024, 64, 2, 6), batchSize: 64, lr: 0.01 })).resolves.toMatchObject({ steps: 2 });
+    trainer.dispose();
+  });
+
+  it('the addon refuses it synchronously', () => {
+    const addon = loadNativeAddon();
+    const data = dataFor(SMALL, 64, 7);
+    const trainer = new addon.Trainer(paramsFor(SMALL, 7), data, {
+      sizes: SMALL.sizes,
+      activation: 3,
+      output: 5,
+      loss: 0,
+      batchSize: 8,
+      threads: 1,
+      optimizer: { kind: 0, momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
+    });
+    const order = longOrder(64, 8, 10, 8);
+    const first = trainer.trainEpoch(order, 8, 0.1);
+    expect(trainer.running).toBe(true);
+    expect(() => trainer.trainEpoch(order, 8, 0.1)).toThrow(/already running an epoch/);
+    return first.then((result) => {
+      expect(result.steps).toBe(10);
+      expect(trainer.running).toBe(false);
+      trainer.dispose();
+    });
+  });
+
+  it('two trainers train concurrently, each as it would alone', { timeout: 60_000 }, async () => {
+    const data = dataFor(SMALL, 500, 9);
+    const orders = [longOrder(500, 20, 200, 10), longOrder(500, 20, 200, 11)];
+    const alone = [];
+    for (const order of orders) {
+      const params = paramsFor(SMALL, 12);
+      const trainer = make(SMALL, params, data, 20, 2);
+      await trainer.trainEpoch({ order, batchSize: 20, lr: 0.05 });
+      trainer.dispose();
+      alone.push(params);
+    }
+    const together = orders.map(() => paramsFor(SMALL, 12));
+    const trainers = together.map((params) => make(SMALL, params, data, 20, 2));
+    const results = await Promise.all(trainers.map((trainer, i) => trainer.trainEpoch({ order: orders[i], batchSize: 20, lr: 0.05 })));
+    for (const result of results) expect(result).toMatchObject({ steps: 200, aborted: false });
+    for (let i = 0; i < 2; i++) expect(new Uint32Array(together[i].buffer)).toEqual(new Uint32Array(alone[i].buffer));
+    for (const trainer of trainers) trainer.dispose();
+  });
+
+  it('an AbortSignal stops the epoch between batches with aborted: true', { timeout: 60_000 }, async () => {
+    const data = dataFor(BIG, 1024, 13);
+    const params = paramsFor(BIG, 13);
+    const trainer = make(BIG, params, data, 64, 2);
+    const order = longOrder(1024, 64, 20_000, 14);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const started = performance.now();
+    const result = await trainer.trainEpoch({ order, batchSize: 64, lr: 0.01, signal: controller.signal });
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(result.aborted).toBe(true);
+    expect(result.failedBatch).toBe(-1);
+    expect(result.steps).toBeGreaterThan(0);
+    expect(result.steps).toBeLessThan(20_000);
+    expect(result.samples).toBe(result.steps * 64);
+    trainer.dispose();
+
+    // Exactly `steps` batches were applied: the same run cut to that length gives the same weights.
+    const again = paramsFor(BIG, 13);
+    const replay = make(BIG, again, data, 64, 2);
+    await replay.trainEpoch({ order: order.subarray(0, result.steps * 64), batchSize: 64, lr: 0.01 });
+    replay.dispose();
+    expect(new Uint32Array(params.buffer)).toEqual(new Uint32Array(again.buffer));
+  });
+
+  it('an already aborted signal runs no batch', async () => {
+    const params = paramsFor(SMALL, 15);
+    const before = params.slice();
+    const trainer = make(SMALL, params, dataFor(SMALL, 50, 15), 10);
+    const controller = new AbortController();
+    controller.abort();
+    const result = await trainer.trainEpoch({ order: longOrder(50, 10, 5, 16), batchSize: 10, lr: 0.1, signal: controller.signal });
+    expect(result).toMatchObject({ aborted: true, steps: 0, samples: 0 });
+    expect(params).toEqual(before);
+    trainer.dispose();
+  });
+
+  it('dispose during an epoch stops it; the trainer then refuses work', { timeout: 60_000 }, async () => {
+    const trainer = make(BIG, paramsFor(BIG, 17), dataFor(BIG, 512, 17), 64, 2);
+    const running = trainer.trainEpoch({ order: longOrder(512, 64, 20_000, 18), batchSize: 64, lr: 0.01 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    trainer.dispose();
+    const result = await running;
+    expect(result.aborted).toBe(true);
+    await expect(trainer.trainEpoch({ order: longOrder(512, 64, 1, 19), batchSize: 64, lr: 0.01 })).rejects.toThrow(/has been disposed/);
+  });
+});
