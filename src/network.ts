@@ -5,7 +5,7 @@
 import { predictedClass } from './backend/reference-kernels.js';
 import { selectBackend, type BackendChoice } from './backend/select.js';
 import type { Backend, ModelShape } from './backend/types.js';
-import { checkDataset, type CheckedData, type Dataset } from './data/dataset.js';
+import { checkDataset, floatRows, type CheckedData, type Dataset } from './data/dataset.js';
 import { initializeParameters, parameterLayout, type ParameterLayout } from './layout.js';
 import {
   HIDDEN_ACTIVATIONS,
@@ -143,7 +143,20 @@ export class Network {
   }
 
   private evaluateChecked(data: CheckedData): Evaluation {
-    const outputs = this.predictRows(data.x, data.n);
+    let outputs: Float32Array;
+    if (data.x instanceof Float32Array) {
+      outputs = this.predictRows(data.x, data.n);
+    } else {
+      // Bytes are widened a chunk at a time, never the whole dataset at once.
+      outputs = new Float32Array(data.n * this.outputs);
+      const chunk = 4096;
+      const scratch = new Float32Array(chunk * this.inputs);
+      for (let start = 0; start < data.n; start += chunk) {
+        const count = Math.min(chunk, data.n - start);
+        const rows = floatRows(data.x, data.xScale, this.inputs, start, count, scratch);
+        this.backend.predict(this.params, this.shape, rows, count, outputs.subarray(start * this.outputs, (start + count) * this.outputs));
+      }
+    }
     return evaluateOutputs(outputs, this.outputs, this.loss, data.labels, data.targets, data.classes);
   }
 

@@ -92,6 +92,8 @@ def positive_int_or_none(value, what):
 
 
 def main():
+    if "--serve" in sys.argv[1:]:
+        return serve()
     try:
         req = read_request()
         if not isinstance(req, dict):
@@ -257,6 +259,94 @@ def run_memory(torch, req):
         "peakRssMiB": peak_kib / 1024.0,
         "batches": batches,
     }
+
+
+def kernel_case(torch, trial):
+    """A dense layer's forward or backward alone, as descent's kernels compute them."""
+    batch, n_in, n_out = int(trial["batch"]), int(trial["inputs"]), int(trial["outputs"])
+    torch.manual_seed(1234)
+    x = torch.rand(batch, n_in)
+    w = (torch.rand(n_in, n_out) - 0.5) * 0.1
+    b = torch.zeros(n_out)
+    y = torch.empty(batch, n_out)
+    if trial["kind"] == "forward":
+        def forward():
+            torch.addmm(b, x, w, out=y)
+            torch.relu_(y)
+        return forward
+    torch.relu_(torch.addmm(b, x, w, out=y))
+    dy = torch.rand(batch, n_out)
+    dz = torch.empty(batch, n_out)
+    dw = torch.empty(n_in, n_out)
+    dx = torch.empty(batch, n_in)
+    db = torch.empty(n_out)
+    def backward():
+        torch.mul(dy, y > 0, out=dz)
+        torch.mm(x.t(), dz, out=dw)
+        torch.sum(dz, 0, out=db)
+        torch.mm(dz, w.t(), out=dx)
+    return backward
+
+
+def step_case(torch, trial):
+    layers = trial["layers"]
+    batch = int(trial["batch"])
+    torch.manual_seed(1234)
+    model, opt, loss_fn = build(torch, layers)
+    x = torch.rand(batch, int(layers[0]), dtype=torch.float32)
+    y = torch.randint(0, int(layers[-1]), (batch,), dtype=torch.int64)
+    return lambda: train_step(model, opt, loss_fn, x, y)
+
+
+def time_case(run, time_ms, min_iterations):
+    """Warm up, then time single calls until both the budget and the count are met."""
+    clock = time.perf_counter
+    warm_until = clock() + min(0.2, time_ms / 4000.0)
+    warm = 0
+    while warm < 3 and (warm == 0 or clock() < warm_until):
+        run()
+        warm += 1
+    samples = []
+    deadline = clock() + time_ms / 1000.0
+    while len(samples) < min_iterations or clock() < deadline:
+        t0 = clock()
+        run()
+        samples.append((clock() - t0) * 1e6)
+    return samples
+
+
+def serve():
+    """Long-lived mode for the bench harness, so torch's measurements interleave
+    with the others: one JSON request per stdin line, one JSON reply per line.
+      {"op": "hello"} -> {"peer", "version", "threads", "blasThreads"} or {"skipped"}
+      {"op": "time", "trial": {...bench/trials.mjs trial}, "timeMs", "minIterations"}
+        -> {"name", "usPerStep" (median), "samples"}"""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(DEFAULT_BLAS_THREADS))
+    try:
+        import torch
+    except Exception as e:
+        emit({"peer": "pytorch", "skipped": "import torch failed: %s: %s" % (type(e).__name__, e)})
+        return 0
+    torch.set_num_threads(DEFAULT_TORCH_THREADS)
+    cases = {}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            if req.get("op") == "hello":
+                emit({"peer": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(),
+                      "blasThreads": actual_blas_threads(int(os.environ["OPENBLAS_NUM_THREADS"]))})
+                continue
+            trial = req["trial"]
+            key = trial["name"]
+            if key not in cases:
+                cases[key] = step_case(torch, trial) if trial["kind"] == "step" else kernel_case(torch, trial)
+            samples = time_case(cases[key], float(req.get("timeMs", 500)), int(req.get("minIterations", 5)))
+            emit({"name": key, "usPerStep": statistics.median(samples), "samples": len(samples)})
+        except Exception as e:
+            emit({"error": "%s: %s" % (type(e).__name__, e)})
+    return 0
 
 
 if __name__ == "__main__":

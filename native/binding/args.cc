@@ -122,6 +122,11 @@ Int32Arg int32_array(const Napi::Env& env, const std::string& where, const std::
   return typed_arg<Int32Arg>(env, where, name, v, napi_int32_array, need, why, allow_null, false);
 }
 
+Uint8Arg uint8_array(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v,
+                     std::size_t need, const std::string& why) {
+  return typed_arg<Uint8Arg>(env, where, name, v, napi_uint8_array, need, why, false, false);
+}
+
 Uint32Arg uint32_array(const Napi::Env& env, const std::string& where, const std::string& name,
                        const Napi::Value& v) {
   return typed_arg<Uint32Arg>(env, where, name, v, napi_uint32_array, 0, "", false, false);

@@ -42,6 +42,13 @@ struct Int32Arg {
 Int32Arg int32_array(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v,
                      std::size_t need, const std::string& why, bool allow_null = false);
 
+struct Uint8Arg {
+  std::uint8_t* data;
+  std::size_t length;
+};
+Uint8Arg uint8_array(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v,
+                     std::size_t need, const std::string& why);
+
 struct Uint32Arg {
   std::uint32_t* data;
   std::size_t length;

@@ -27,7 +27,8 @@ std::string rows_text(const char* a, std::int64_t x, const char* b, std::int64_t
 // The typed arrays a trainer reads, fetched again (and re-checked) before every epoch.
 struct DataViews {
   FloatArg params;
-  FloatArg x;
+  FloatArg x;       // float inputs, or {nullptr, 0} when x_bytes holds them
+  Uint8Arg x_bytes;  // byte inputs (scaled by data.xScale), or {nullptr, 0}
   Int32Arg labels;
   FloatArg targets;
 };
@@ -38,7 +39,14 @@ DataViews fetch_views(const Napi::Env& env, const std::string& where, const desc
   DataViews views{};
   views.params = float_array_exact(env, where, "params", params, shape.param_count,
                                    "the parameter layout of " + sizes_text(shape.sizes));
-  views.x = float_array(env, where, "data.x", x, n * shape.inputs(), rows_text("n", n, "inputs", shape.inputs()));
+  const std::string x_rows = rows_text("n", n, "inputs", shape.inputs());
+  if (x.IsTypedArray() && x.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    views.x = FloatArg{nullptr, 0};
+    views.x_bytes = uint8_array(env, where, "data.x", x, n * shape.inputs(), x_rows);
+  } else {
+    views.x = float_array(env, where, "data.x", x, n * shape.inputs(), x_rows);
+    views.x_bytes = Uint8Arg{nullptr, 0};
+  }
   views.labels = int32_array(env, where, "data.labels", labels, n, "n", true);
   views.targets = float_array(env, where, "data.targets", targets, n * shape.outputs(),
                               rows_text("n", n, "outputs", shape.outputs()), true);
@@ -46,6 +54,7 @@ DataViews fetch_views(const Napi::Env& env, const std::string& where, const desc
     check_labels(env, where, "data.labels", views.labels.data, static_cast<std::size_t>(n), shape.outputs());
   }
   if (overlaps(views.params.data, views.params.length * 4, views.x.data, views.x.length * 4) ||
+      overlaps(views.params.data, views.params.length * 4, views.x_bytes.data, views.x_bytes.length) ||
       overlaps(views.params.data, views.params.length * 4, views.targets.data, views.targets.length * 4) ||
       overlaps(views.params.data, views.params.length * 4, views.labels.data, views.labels.length * 4)) {
     fail(env, where, "params must not share memory with data.x, data.labels or data.targets");
@@ -205,6 +214,12 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
   } catch (const std::exception& e) {
     fail(env, where, std::string("could not create the trainer: ") + e.what());
   }
+  if (views.x_bytes.data != nullptr) {
+    const Napi::Value scale = data.Get("xScale");
+    const double value = finite(env, where, "data.xScale", scale);
+    if (value <= 0) fail_range(env, where, "data.xScale must be a positive finite number, received " + describe(scale));
+    x_scale_ = static_cast<float>(value);
+  }
   n_ = static_cast<long>(n);
   params_ = Napi::Persistent(info[0].As<Napi::Object>());
   x_ = Napi::Persistent(data.Get("x").As<Napi::Object>());
@@ -244,7 +259,8 @@ Napi::Value TrainerWrap::TrainEpoch(const Napi::CallbackInfo& info) {
   const DataViews views = fetch_views(env, where, shape, params_.Value(), x_.Value(),
                                       labels_.IsEmpty() ? env.Null() : labels_.Value(),
                                       targets_.IsEmpty() ? env.Null() : targets_.Value(), n_);
-  const descent::TrainingSet data{views.x.data, n_, views.labels.data, views.targets.data};
+  const descent::TrainingSet data{views.x.data, views.x_bytes.data, x_scale_, n_, views.labels.data,
+                                  views.targets.data};
   auto* worker = new EpochWorker(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(),
                                  info.Length() > 3 ? info[3] : env.Undefined(), views.params.data, data, order.data,
                                  static_cast<long>(order.length), static_cast<int>(batch_size), lr, cancel.data);

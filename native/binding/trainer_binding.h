@@ -41,6 +41,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   std::unique_ptr<descent::TrainerCore> core_;
   Napi::ObjectReference params_;
   Napi::ObjectReference x_;
+  float x_scale_ = 1.0f;  // an input is a byte of data.x times this, when data.x is a Uint8Array
   Napi::ObjectReference labels_;
   Napi::ObjectReference targets_;
   long n_ = 0;

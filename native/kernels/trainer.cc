@@ -127,8 +127,9 @@ void TrainerCore::epoch_thread(int t) {
     const int count = static_cast<int>(std::min<long>(e.batch_size, e.order_length - start));
     const std::uint32_t* index = e.order + start;
 
-    // A batch that is a run of consecutive rows is read in place.
-    bool consecutive = true;
+    // A batch that is a run of consecutive rows is read in place (float inputs
+    // only: bytes are always widened into the batch buffer).
+    bool consecutive = data.x_bytes == nullptr;
     for (int r = 1; r < count && consecutive; r++) consecutive = index[r] == index[0] + static_cast<std::uint32_t>(r);
     const float* x = consecutive ? data.x + static_cast<long>(index[0]) * inputs : batch_x_.data();
     const std::int32_t* labels =
@@ -146,12 +147,17 @@ void TrainerCore::epoch_thread(int t) {
     if (row_count > 0) {
       if (!consecutive) {
         for (int r = rows.begin; r < rows.end; r++) {
-          if (r + kGatherAhead < rows.end) {
-            prefetch_row(data.x + static_cast<long>(index[r + kGatherAhead]) * inputs, inputs);
-          }
           const long from = static_cast<long>(index[r]);
-          std::memcpy(batch_x_.data() + static_cast<long>(r) * inputs, data.x + from * inputs,
-                      sizeof(float) * inputs);
+          float* row = batch_x_.data() + static_cast<long>(r) * inputs;
+          if (data.x_bytes != nullptr) {
+            const std::uint8_t* bytes = data.x_bytes + from * inputs;
+            for (int j = 0; j < inputs; j++) row[j] = static_cast<float>(bytes[j]) * data.x_scale;
+          } else {
+            if (r + kGatherAhead < rows.end) {
+              prefetch_row(data.x + static_cast<long>(index[r + kGatherAhead]) * inputs, inputs);
+            }
+            std::memcpy(row, data.x + from * inputs, sizeof(float) * inputs);
+          }
           if (data.labels != nullptr) batch_labels_[r] = data.labels[from];
           if (data.targets != nullptr) {
             std::memcpy(batch_targets_.data() + static_cast<long>(r) * outputs, data.targets + from * outputs,

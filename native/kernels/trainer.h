@@ -44,7 +44,9 @@ struct OptimizerConfig {
 
 // Training data, read in place (never copied whole).
 struct TrainingSet {
-  const float* x;               // x is (n, inputs)
+  const float* x;               // x is (n, inputs), or null when x_bytes holds the inputs
+  const std::uint8_t* x_bytes;  // x_bytes is (n, inputs) of value / x_scale, or null
+  float x_scale;                // an input is x_bytes * x_scale
   long n;
   const std::int32_t* labels;   // labels is (n), or null
   const float* targets;         // targets is (n, outputs), or null

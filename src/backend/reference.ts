@@ -11,10 +11,14 @@ import type { Backend, EpochRequest, EpochResult, ModelShape, Trainer, TrainerOp
 /** How long the reference trainer computes before it lets the event loop run. */
 const YIELD_EVERY_MS = 15;
 
-/** Copies rows order[start .. start+count) of src (rows of width) into dst. */
+/**
+ * Copies rows order[start .. start+count) of src (rows of width) into dst,
+ * widening bytes to floats by scale.
+ */
 export function gatherRows(
   dst: Float32Array,
-  src: Float32Array,
+  src: Float32Array | Uint8Array,
+  scale: number,
   order: Uint32Array,
   start: number,
   count: number,
@@ -22,7 +26,11 @@ export function gatherRows(
 ): void {
   for (let r = 0; r < count; r++) {
     const from = order[start + r] * width;
-    dst.set(src.subarray(from, from + width), r * width);
+    if (src instanceof Float32Array) {
+      dst.set(src.subarray(from, from + width), r * width);
+    } else {
+      for (let j = 0; j < width; j++) dst[r * width + j] = src[from + j] * scale;
+    }
   }
 }
 
@@ -66,11 +74,11 @@ class ReferenceTrainer implements Trainer {
     for (let start = 0, batchIndex = 0; start < order.length; start += batchSize, batchIndex++) {
       if (signal?.aborted) return { lossSum, correct, samples, steps, failedBatch: -1, failedLoss: NaN, aborted: true };
       const count = Math.min(batchSize, order.length - start);
-      gatherRows(this.batchX, this.data.x, order, start, count, features);
+      gatherRows(this.batchX, this.data.x, this.data.xScale, order, start, count, features);
       if (this.batchLabels) {
         for (let r = 0; r < count; r++) this.batchLabels[r] = this.data.labels![order[start + r]];
       }
-      if (this.batchTargets) gatherRows(this.batchTargets, this.data.targets!, order, start, count, outputs);
+      if (this.batchTargets) gatherRows(this.batchTargets, this.data.targets!, 1, order, start, count, outputs);
       const result = this.model.lossAndGradient(
         this.params,
         this.grads,

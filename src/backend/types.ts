@@ -34,8 +34,10 @@ export interface OptimizerSettings {
  * the native backend reads these arrays in place.
  */
 export interface TrainingData {
-  /** Row-major (n, features). */
-  readonly x: Float32Array;
+  /** Row-major (n, features): floats, or bytes that stand for byte x xScale. */
+  readonly x: Float32Array | Uint8Array;
+  /** The value of one unit of a byte input (1 for float inputs). */
+  readonly xScale: number;
   readonly n: number;
   /** Class labels (n), or null for float targets. */
   readonly labels: Int32Array | null;

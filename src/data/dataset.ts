@@ -10,8 +10,14 @@ import { describe } from '../validate.js';
  * - Regression: `classes` is absent and `y` is a Float32Array of n x outputs targets.
  */
 export interface Dataset {
-  /** Row-major (n, features). */
-  x: Float32Array;
+  /**
+   * Row-major (n, features). A Uint8Array keeps image-like data at a
+   * quarter of the memory: each byte stands for byte x xScale, widened to
+   * float one batch at a time.
+   */
+  x: Float32Array | Uint8Array;
+  /** The value of one unit of a Uint8Array x. Default 1/255, so bytes 0..255 mean [0, 1]. */
+  xScale?: number;
   y: Int32Array | Uint8Array | Uint16Array | Float32Array | number[];
   n: number;
   features: number;
@@ -20,7 +26,9 @@ export interface Dataset {
 
 /** The arrays a backend trains on, checked and in their canonical types. */
 export interface CheckedData {
-  x: Float32Array;
+  x: Float32Array | Uint8Array;
+  /** 1 for float x. */
+  xScale: number;
   n: number;
   features: number;
   labels: Int32Array | null;
@@ -47,15 +55,26 @@ export function checkDataset(name: string, data: unknown, features: number, outp
       `${name}.features must equal the network's input size ${features}, received ${describe(d.features)}`,
     );
   }
-  if (!(d.x instanceof Float32Array)) {
-    throw new TypeError(`${name}.x must be a Float32Array (row-major n x features), received ${describe(d.x)}`);
+  if (!(d.x instanceof Float32Array) && !(d.x instanceof Uint8Array)) {
+    throw new TypeError(
+      `${name}.x must be a Float32Array (or a Uint8Array of scaled bytes), row-major n x features, received ${describe(d.x)}`,
+    );
+  }
+  let xScale = 1;
+  if (d.x instanceof Uint8Array) {
+    xScale = d.xScale ?? DEFAULT_BYTE_SCALE;
+    if (typeof xScale !== 'number' || !Number.isFinite(xScale) || xScale <= 0) {
+      throw new RangeError(`${name}.xScale must be a positive finite number, received ${describe(d.xScale)}`);
+    }
+  } else if (d.xScale !== undefined) {
+    throw new TypeError(`${name}.xScale applies to a Uint8Array x only; ${name}.x is a Float32Array`);
   }
   if (d.x.length !== n * features) {
     throw new RangeError(
       `${name}.x must have n x features = ${n} x ${features} = ${n * features} values, received ${d.x.length}`,
     );
   }
-  const badX = firstNonFinite(d.x);
+  const badX = d.x instanceof Float32Array ? firstNonFinite(d.x) : -1;
   if (badX >= 0) {
     throw new RangeError(
       `${name}.x must hold finite numbers, received ${d.x[badX]} at row ${Math.floor(badX / features)}, column ${badX % features}`,
@@ -67,9 +86,10 @@ export function checkDataset(name: string, data: unknown, features: number, outp
   }
   const yValues = y as ArrayLike<number>;
   if (d.classes !== undefined) {
-    return { x: d.x, n, features, labels: checkLabels(name, yValues, n, d.classes, outputs), targets: null, classes: d.classes };
+    const labels = checkLabels(name, yValues, n, d.classes, outputs);
+    return { x: d.x, xScale, n, features, labels, targets: null, classes: d.classes };
   }
-  return { x: d.x, n, features, labels: null, targets: checkTargets(name, yValues, n, outputs), classes: null };
+  return { x: d.x, xScale, n, features, labels: null, targets: checkTargets(name, yValues, n, outputs), classes: null };
 }
 
 function checkLabels(name: string, y: ArrayLike<number>, n: number, classes: unknown, outputs: number): Int32Array {
@@ -118,6 +138,29 @@ function checkTargets(name: string, y: ArrayLike<number>, n: number, outputs: nu
   return y;
 }
 
+/** Bytes 0..255 mean [0, 1] unless a dataset says otherwise. */
+export const DEFAULT_BYTE_SCALE = 1 / 255;
+
+/**
+ * Rows [start, start + count) of x as floats: a view when x is float, a
+ * widened copy into scratch when it is bytes.
+ */
+export function floatRows(
+  x: Float32Array | Uint8Array,
+  xScale: number,
+  features: number,
+  start: number,
+  count: number,
+  scratch?: Float32Array,
+): Float32Array {
+  const from = start * features;
+  const to = (start + count) * features;
+  if (x instanceof Float32Array) return x.subarray(from, to);
+  const out = scratch && scratch.length >= to - from ? scratch.subarray(0, to - from) : new Float32Array(to - from);
+  for (let i = from; i < to; i++) out[i - from] = x[i] * xScale;
+  return out;
+}
+
 function firstNonFinite(values: Float32Array): number {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
   return -1;
@@ -127,7 +170,7 @@ function firstNonFinite(values: Float32Array): number {
 export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
   const { features } = data;
   const count = indices.length;
-  const x = new Float32Array(count * features);
+  const x = data.x instanceof Uint8Array ? new Uint8Array(count * features) : new Float32Array(count * features);
   const isClassification = data.classes !== undefined;
   const width = isClassification ? 1 : data.y.length / data.n;
   const y = isClassification ? new Int32Array(count) : new Float32Array(count * width);
@@ -137,6 +180,7 @@ export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
     for (let k = 0; k < width; k++) y[r * width + k] = data.y[from * width + k];
   }
   const result: Dataset = { x, y, n: count, features };
+  if (data.xScale !== undefined) result.xScale = data.xScale;
   if (isClassification) result.classes = data.classes;
   return result;
 }

@@ -58,7 +58,7 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
   const batchSize = Math.min(options.batchSize, train.n);
   const trainer = target.backend.createTrainer(
     target.params,
-    { x: train.x, n: train.n, labels: train.labels, targets: train.targets },
+    { x: train.x, xScale: train.xScale, n: train.n, labels: train.labels, targets: train.targets },
     { shape: target.shape, optimizer: options.optimizer, batchSize, threads: options.threads },
   );
   const rng = new Rng(options.seed);

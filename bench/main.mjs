@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// npm run bench: every trial on every backend and peer, interleaved in
+// rounds so machine noise hits all alike, then a table of samples/s,
+// us/step, GFLOP/s, share of the sgemm peak measured in the same run, and
+// the native backend's speed over each peer.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { ALL_TRIALS, trialFlops } from './trials.mjs';
+import { jsContestant, nativeContestant, tfjsContestant, torchContestant } from './contestants.mjs';
+import { measureSgemmPeak } from './sgemm-peak.mjs';
+import { printTable } from './report.mjs';
+import { compareDigits } from './digits.mjs';
+import { nativeAvailable } from '../dist/backend/native.js';
+
+const CONTESTANTS = ['native', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
+const HELP = `npm run bench -- [options]
+
+  --trials <list>     comma-separated trial names or parts of names (default: all)
+                      ${ALL_TRIALS.map((t) => `"${t.name}"`).join(', ')}
+  --backends <list>   comma-separated: ${CONTESTANTS.join(', ')} (default: all)
+  --rounds <n>        interleaved rounds; each cell is the median over rounds (default 3)
+  --time <ms>         time budget of one measurement (default 500)
+  --iterations <n>    fewest timed calls per measurement (default 5; the js reference
+                      and tfjs cpu take 1, they are slow)
+  --threads <n>       native threads (default 0: chosen by size)
+  --no-memory         skip the peak-RSS comparison
+  --no-digits         skip descent train --data digits on js and native (seeds 0-4)
+  --json              print the results as JSON instead of a table
+  -h, --help          this text
+
+PyTorch runs through /usr/bin/python3 when it can import torch (Debian: apt-get
+install python3-torch); otherwise its column says why it was skipped.`;
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      trials: { type: 'string' },
+      backends: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
+      time: { type: 'string', default: '500' },
+      iterations: { type: 'string', default: '5' },
+      threads: { type: 'string', default: '0' },
+      'no-memory': { type: 'boolean', default: false },
+      'no-digits': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
+  }
+  const positive = (flag, text, min = 1) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} expects an integer of at least ${min}, received "${text}"`);
+    return n;
+  };
+  const pick = (flag, text, all, label) => {
+    if (!text) return all;
+    const wanted = text.split(',').map((s) => s.trim()).filter(Boolean);
+    const chosen = all.filter((item) => wanted.some((w) => label(item).includes(w)));
+    if (chosen.length === 0) throw new Error(`--${flag} "${text}" matches none of: ${all.map(label).join(', ')}`);
+    return chosen;
+  };
+  return {
+    trials: pick('trials', values.trials, ALL_TRIALS, (t) => t.name),
+    backends: pick('backends', values.backends, CONTESTANTS, (b) => b),
+    rounds: positive('rounds', values.rounds),
+    timeMs: positive('time', values.time),
+    minIterations: positive('iterations', values.iterations),
+    threads: positive('threads', values.threads, 0),
+    memory: !values['no-memory'],
+    digits: !values['no-digits'],
+    json: values.json,
+  };
+}
+
+async function loadContestants(names, threads) {
+  const loaders = {
+    native: () => nativeContestant(threads),
+    js: () => jsContestant(),
+    'tfjs-cpu': () => tfjsContestant('cpu'),
+    'tfjs-wasm': () => tfjsContestant('wasm'),
+    pytorch: () => torchContestant(),
+  };
+  const contestants = [];
+  for (const name of names) contestants.push(await loaders[name]());
+  return contestants;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function measureMemory(log) {
+  const run = (command, args) => {
+    const result = spawnSync(command, args, { encoding: 'utf8' });
+    const line = result.stdout.trim().split('\n').pop();
+    try {
+      return JSON.parse(line);
+    } catch {
+      return { skipped: `exit ${result.status}: ${(result.stderr || '').trim().split('\n').pop()}` };
+    }
+  };
+  log('memory: one epoch of 60,000 x 784, 784-256-128-10, batch 128 ...');
+  const native = run(process.execPath, [fileURLToPath(new URL('./memory-native.mjs', import.meta.url))]);
+  const torch = run('/usr/bin/python3', [
+    fileURLToPath(new URL('./peers/torch_peer.py', import.meta.url)),
+    JSON.stringify({ mode: 'memory', n: 60000, features: 784, layers: [784, 256, 128, 10], batch: 128 }),
+  ]);
+  return { native, pytorch: torch };
+}
+
+async function main() {
+  const options = parseOptions();
+  const log = (message) => process.stderr.write(`${message}\n`);
+  const contestants = await loadContestants(options.backends, options.threads);
+  const running = contestants.filter((c) => !c.skipped);
+  for (const c of contestants.filter((c) => c.skipped)) log(`${c.name}: skipped: ${c.skipped}`);
+
+  log('sgemm peak: timing a large native sgemm ...');
+  const peak = await measureSgemmPeak();
+  const samples = new Map(); // `${trial}\u0000${contestant}` -> us/step per round
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const trial of options.trials) {
+      // Rotate who goes first so no contestant always runs on a cold or warm machine.
+      const order = running.map((_, i) => running[(i + round) % running.length]);
+      for (const contestant of order) {
+        if (!contestant.supports(trial)) continue;
+        log(`round ${round}/${options.rounds}: ${trial.name} on ${contestant.name}`);
+        const { usPerStep } = await contestant.measure(trial, options);
+        const key = `${trial.name}\u0000${contestant.name}`;
+        samples.set(key, [...(samples.get(key) ?? []), usPerStep]);
+      }
+    }
+  }
+  for (const c of running) c.close();
+
+  const rows = [];
+  for (const trial of options.trials) {
+    const flops = trialFlops(trial);
+    const nativeUs = samples.get(`${trial.name}\u0000descent native`);
+    for (const contestant of running) {
+      const values = samples.get(`${trial.name}\u0000${contestant.name}`);
+      if (!values) continue;
+      const usPerStep = median(values);
+      const gflops = flops / usPerStep / 1e3;
+      rows.push({
+        trial: trial.name,
+        backend: contestant.name,
+        samplesPerSecond: (trial.batch * 1e6) / usPerStep,
+        usPerStep,
+        gflops,
+        percentOfPeak: peak ? (100 * gflops) / peak.gflops : null,
+        nativeSpeedup: nativeUs ? usPerStep / median(nativeUs) : null,
+        rounds: values.length,
+      });
+    }
+  }
+  const memory = options.memory ? measureMemory(log) : null;
+  const digits = options.digits ? compareDigits(nativeAvailable() ? ['js', 'native'] : ['js'], log) : null;
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    blas: peak?.blas ?? null,
+  };
+  const skipped = Object.fromEntries(contestants.filter((c) => c.skipped).map((c) => [c.name, c.skipped]));
+  const result = { machine, sgemmPeak: peak, rounds: options.rounds, rows, memory, digits, skipped };
+  if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else printTable(result);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench: ${error.stack ?? error}\n`);
+  process.exit(1);
+});

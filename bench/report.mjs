@@ -1,0 +1,71 @@
+// The benchmark's table for people.
+
+function pad(text, width, right = false) {
+  const s = String(text);
+  return right ? s.padStart(width) : s.padEnd(width);
+}
+
+function fixed(value, digits) {
+  return value === null || value === undefined ? '-' : value.toFixed(digits);
+}
+
+export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, skipped }) {
+  const out = [];
+  out.push(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+  if (sgemmPeak) {
+    out.push(
+      `sgemm peak (native, ${sgemmPeak.size}^3, ${sgemmPeak.threads} threads, ${sgemmPeak.blas}): ${sgemmPeak.gflops.toFixed(1)} GFLOP/s`,
+    );
+  }
+  out.push(`each cell: the median of ${rounds} interleaved rounds; "native x" = how many times faster descent native is`);
+  out.push('');
+  const header = ['trial', 'backend', 'samples/s', 'us/step', 'GFLOP/s', '% peak', 'native x'];
+  const widths = [32, 16, 12, 12, 9, 7, 9];
+  out.push(header.map((h, i) => pad(h, widths[i], i > 1)).join(' '));
+  out.push(widths.map((w) => '-'.repeat(w)).join(' '));
+  let lastTrial = '';
+  for (const row of rows) {
+    out.push(
+      [
+        pad(row.trial === lastTrial ? '' : row.trial, widths[0]),
+        pad(row.backend, widths[1]),
+        pad(Math.round(row.samplesPerSecond).toLocaleString('en-US'), widths[2], true),
+        pad(row.usPerStep >= 100 ? Math.round(row.usPerStep).toLocaleString('en-US') : row.usPerStep.toFixed(1), widths[3], true),
+        pad(fixed(row.gflops, 1), widths[4], true),
+        pad(fixed(row.percentOfPeak, 0), widths[5], true),
+        pad(row.backend === 'descent native' ? '' : fixed(row.nativeSpeedup, 2), widths[6], true),
+      ].join(' '),
+    );
+    lastTrial = row.trial;
+  }
+  for (const [name, reason] of Object.entries(skipped)) out.push(`${name}: skipped: ${reason}`);
+  if (memory) {
+    out.push('');
+    out.push('peak RSS, one epoch of 60,000 x 784 (784-256-128-10, batch 128):');
+    for (const [name, m] of Object.entries(memory)) {
+      out.push(
+        m.skipped
+          ? `  ${name}: skipped: ${m.skipped}`
+          : `  ${pad(name, 14)} ${m.peakRssMiB.toFixed(0).padStart(6)} MiB  (epoch ${m.seconds.toFixed(2)} s)`,
+      );
+    }
+    if (memory.native?.peakRssMiB && memory.pytorch?.peakRssMiB) {
+      out.push(`  native / pytorch: ${(memory.native.peakRssMiB / memory.pytorch.peakRssMiB).toFixed(2)}`);
+    }
+  }
+  if (digits) {
+    out.push('');
+    out.push('descent train --data digits (defaults, 20% stratified test split), seeds 0-4:');
+    for (const backend of ['js', 'native']) {
+      const d = digits[backend];
+      if (!d) continue;
+      out.push(
+        `  ${pad(backend, 7)} mean test accuracy ${(100 * d.meanTestAccuracy).toFixed(2)}%  mean time ${d.meanSeconds.toFixed(3)} s  (${d.accuracies.map((a) => (100 * a).toFixed(1)).join(', ')})`,
+      );
+    }
+    if (digits.nativeSpeedup) {
+      out.push(`  native: ${digits.nativeSpeedup.toFixed(1)}x faster, accuracy ${digits.accuracyGapPoints >= 0 ? '+' : ''}${digits.accuracyGapPoints.toFixed(2)} points vs js`);
+    }
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}

@@ -1,0 +1,27 @@
+// The machine's sgemm roof, measured in the same run: a large square
+// cblas_sgemm through the native addon, OpenBLAS on all cores.
+import os from 'node:os';
+import { nativeAvailable, loadNativeAddon } from '../dist/backend/native.js';
+import { timeCalls } from './measure.mjs';
+
+const SIZE = 2048;
+
+export async function measureSgemmPeak() {
+  if (!nativeAvailable()) return null;
+  const addon = loadNativeAddon();
+  const a = new Float32Array(SIZE * SIZE).map((_, i) => ((i * 7919) % 1000) / 1000);
+  const b = new Float32Array(SIZE * SIZE).map((_, i) => ((i * 104729) % 1000) / 1000);
+  const c = new Float32Array(SIZE * SIZE);
+  const threads = os.availableParallelism();
+  const { usPerStep } = await timeCalls(
+    'sgemm',
+    { stepsPerCall: 1, call: () => addon.kernels.sgemm(c, a, b, SIZE, SIZE, SIZE, threads) },
+    { timeMs: 1500, minIterations: 5 },
+  );
+  return {
+    size: SIZE,
+    threads,
+    gflops: (2 * SIZE ** 3) / usPerStep / 1e3,
+    blas: `${addon.blas.config.trim()} (core ${addon.blas.core})`,
+  };
+}
