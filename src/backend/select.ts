@@ -18,8 +18,24 @@ export function selectBackend(choice: unknown): Backend {
       if (!nativeAvailable()) throw nativeLoadError()!;
       return nativeBackend;
     case 'auto':
-      return nativeAvailable() ? nativeBackend : referenceBackend;
+      if (nativeAvailable()) return nativeBackend;
+      warnOnceAboutFallback();
+      return referenceBackend;
     default:
       throw new TypeError(`backend must be one of "js", "native", "auto", received ${describe(choice)}`);
   }
+}
+
+let warned = false;
+
+/** One process warning, the first time 'auto' has to settle for js. */
+function warnOnceAboutFallback(): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(
+    "descent: the native backend is not available, so backend 'auto' uses the slower js backend. " +
+      "Build it with `npm run build:native` (it needs `apt-get install libopenblas-dev cmake g++`); " +
+      "backend 'native' throws the full reason.",
+    { code: 'DESCENT_NATIVE_UNAVAILABLE' },
+  );
 }
