@@ -7,6 +7,7 @@
       "target_name": "descent_native",
       "sources": [
         "native/kernels/dense.cc",
+        "native/kernels/dense_parallel.cc",
         "native/kernels/output_loss.cc",
         "native/kernels/optimizer.cc",
         "native/kernels/network.cc",

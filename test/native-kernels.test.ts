@@ -168,6 +168,134 @@ describe.runIf(nativeAvailable())('native kernels vs reference', () => {
     }
   });
 
+  describe('denseForward and denseBackward over threads', () => {
+    // [batch, inputs, outputs]; the last is large enough (8.7 MFLOP forward)
+    // for threads = 0 to choose more than one thread on a multi-core machine.
+    const shapes: [number, number, number][] = [
+      [33, 257, 129],
+      [1, 1, 1],
+      [3, 17, 33],
+      [129, 257, 131],
+    ];
+    // 3 is more parts than a 2-CPU pool has threads; 0 (and absent) chooses.
+    const threadCounts = [1, 2, 3, 0, undefined] as const;
+
+    function forwardCase(batch: number, inputs: number, outputs: number, seed: number) {
+      const rng = new Rng(seed);
+      return {
+        x: randomArray(rng, batch * inputs),
+        w: randomArray(rng, inputs * outputs, 1 / Math.sqrt(inputs)),
+        b: randomArray(rng, outputs, 0.5),
+      };
+    }
+
+    function backwardCase(batch: number, inputs: number, outputs: number, act: number, seed: number) {
+      const { x, w, b } = forwardCase(batch, inputs, outputs, seed);
+      const y = new Float32Array(batch * outputs);
+      denseForward(y, x, w, b, batch, inputs, outputs, act);
+      return { x, w, y, dy: randomArray(new Rng(seed + 1), batch * outputs) };
+    }
+
+    function nativeBackward(
+      c: ReturnType<typeof backwardCase>,
+      batch: number,
+      inputs: number,
+      outputs: number,
+      act: number,
+      withDx: boolean,
+      threads: number | undefined,
+    ) {
+      const out = {
+        dw: new Float32Array(inputs * outputs).fill(NaN),
+        db: new Float32Array(outputs).fill(NaN),
+        dx: withDx ? new Float32Array(batch * inputs).fill(NaN) : null,
+        dy: c.dy.slice(),
+      };
+      kernels.denseBackward(out.dw, out.db, out.dx, out.dy, c.x, c.w, c.y, batch, inputs, outputs, act, threads);
+      return out;
+    }
+
+    for (const [batch, inputs, outputs] of shapes) {
+      for (const act of [...ELEMENTWISE, 'softmax'] as const) {
+        it(`forward ${batch}x${inputs} -> ${outputs}, ${act}, threads ${threadCounts.join('/')}`, () => {
+          const { x, w, b } = forwardCase(batch, inputs, outputs, batch + inputs + outputs);
+          const expected = new Float32Array(batch * outputs);
+          denseForward(expected, x, w, b, batch, inputs, outputs, ActivationCode[act]);
+          for (const threads of threadCounts) {
+            const actual = new Float32Array(batch * outputs).fill(NaN);
+            kernels.denseForward(actual, x, w, b, batch, inputs, outputs, ActivationCode[act], threads);
+            expectClose(actual, expected, `denseForward ${act}, threads ${threads}`);
+          }
+        });
+      }
+      for (const act of ELEMENTWISE) {
+        for (const withDx of [true, false]) {
+          it(`backward ${batch}x${inputs} -> ${outputs}, ${act}${withDx ? '' : ', no dx'}, threads ${threadCounts.join('/')}`, () => {
+            const code = ActivationCode[act];
+            const c = backwardCase(batch, inputs, outputs, code, batch * 3 + inputs + outputs);
+            const ref = {
+              dw: new Float32Array(inputs * outputs),
+              db: new Float32Array(outputs),
+              dx: withDx ? new Float32Array(batch * inputs) : null,
+              dy: c.dy.slice(),
+            };
+            denseBackward(ref.dw, ref.db, ref.dx, ref.dy, c.x, c.w, c.y, batch, inputs, outputs, code);
+            for (const threads of threadCounts) {
+              const nat = nativeBackward(c, batch, inputs, outputs, code, withDx, threads);
+              const label = `threads ${threads}`;
+              expectClose(nat.dy, ref.dy, `dz, ${label}`);
+              expectClose(nat.dw, ref.dw, `dw, ${label}`);
+              expectClose(nat.db, ref.db, `db, ${label}`);
+              if (withDx) expectClose(nat.dx!, ref.dx!, `dx, ${label}`);
+            }
+          });
+        }
+      }
+    }
+
+    it('gives bit-identical results for the same input and thread count', () => {
+      const [batch, inputs, outputs] = [129, 257, 131];
+      const relu = ActivationCode.relu;
+      for (const threads of [2, 3]) {
+        const { x, w, b } = forwardCase(batch, inputs, outputs, 11);
+        const runs = [0, 1].map(() => {
+          const y = new Float32Array(batch * outputs);
+          kernels.denseForward(y, x, w, b, batch, inputs, outputs, relu, threads);
+          return y;
+        });
+        expect(Buffer.from(runs[1].buffer).equals(Buffer.from(runs[0].buffer)), `forward, threads ${threads}`).toBe(true);
+
+        const c = backwardCase(batch, inputs, outputs, relu, 12);
+        for (const withDx of [true, false]) {
+          const [first, second] = [0, 1].map(() => nativeBackward(c, batch, inputs, outputs, relu, withDx, threads));
+          for (const key of ['dw', 'db', 'dx', 'dy'] as const) {
+            if (first[key] === null) continue;
+            const same = Buffer.from(second[key]!.buffer).equals(Buffer.from(first[key]!.buffer));
+            expect(same, `backward ${key}${withDx ? '' : ' (no dx)'}, threads ${threads}`).toBe(true);
+          }
+        }
+      }
+    });
+
+    it('rejects a threads argument that is not an integer in [0, 1024]', () => {
+      const f = (n: number) => new Float32Array(n);
+      for (const [value, shown] of [[-1, '-1'], [1.5, '1.5'], [1025, '1025'], [NaN, 'NaN']] as const) {
+        expect(() => kernels.denseForward(f(15), f(21), f(35), f(5), 3, 7, 5, 0, value)).toThrow(
+          `denseForward: threads must be an integer in [0, 1024], received ${shown}`,
+        );
+        expect(() =>
+          kernels.denseBackward(f(35), f(5), f(21), f(15), f(21), f(35), f(15), 3, 7, 5, 0, value),
+        ).toThrow(`denseBackward: threads must be an integer in [0, 1024], received ${shown}`);
+      }
+      expect(() => kernels.denseForward(f(15), f(21), f(35), f(5), 3, 7, 5, 0, '2' as never)).toThrow(
+        /denseForward: threads must be an integer in \[0, 1024\], received the string "2"/,
+      );
+      expect(() => kernels.denseBackward(f(35), f(5), null, f(15), f(21), f(35), f(15), 3, 7, 5, 0, null as never)).toThrow(
+        /denseBackward: threads must be an integer in \[0, 1024\], received null/,
+      );
+    });
+  });
+
   describe('outputLoss', () => {
     const pairs = (Object.keys(OUTPUTS_FOR_LOSS) as LossName[]).flatMap((loss) =>
       OUTPUTS_FOR_LOSS[loss].map((output) => [loss, output] as const),
@@ -337,6 +465,7 @@ describe('when the addon cannot be loaded', () => {
   const script = `
     import { Network, nativeAvailable, nativeLoadError } from './dist/index.js';
     const auto = new Network({ layers: [2, 2], backend: 'auto' });
+    new Network({ layers: [2, 2] });
     let message = '';
     try { new Network({ layers: [2, 2], backend: 'native' }); } catch (e) { message = e.message; }
     console.log(JSON.stringify({ available: nativeAvailable(), auto: auto.backend.name, message, same: message === nativeLoadError().message }));
@@ -348,7 +477,9 @@ describe('when the addon cannot be loaded', () => {
       encoding: 'utf8',
       env: { ...process.env, DESCENT_NATIVE_PATH: '/nonexistent/descent_native.node' },
     });
-    expect(result.stderr).toBe('');
+    // One warning, the first time 'auto' settles for js.
+    expect(result.stderr.match(/DESCENT_NATIVE_UNAVAILABLE/g)).toHaveLength(1);
+    expect(result.stderr).toMatch(/backend 'auto' uses the slower js backend. Build it with `npm run build:native`/);
     const report = JSON.parse(result.stdout);
     expect(report.available).toBe(false);
     expect(report.auto).toBe('js');

@@ -7,6 +7,7 @@
 
 #include "../kernels/codes.h"
 #include "../kernels/dense.h"
+#include "../kernels/dense_parallel.h"
 #include "../kernels/optimizer.h"
 #include "../kernels/output_loss.h"
 #include "args.h"
@@ -17,6 +18,7 @@ namespace {
 
 constexpr std::int64_t kMaxDim = 2147483647;  // BLAS dimensions are int
 constexpr std::int64_t kMaxWidth = 1 << 24;
+constexpr std::int64_t kMaxThreads = 1024;  // as a trainer's config.threads
 
 struct Named {
   const char* name;
@@ -34,6 +36,13 @@ void check_disjoint(const Napi::Env& env, const std::string& where, const Named&
   }
 }
 
+// The optional trailing thread count: 0 (or absent / undefined) chooses by
+// the work, 1 is single-threaded.
+int threads_arg(const Napi::CallbackInfo& info, const std::string& where, std::size_t index) {
+  if (info.Length() <= index || info[index].IsUndefined()) return 0;
+  return static_cast<int>(integer(info.Env(), where, "threads", info[index], 0, kMaxThreads));
+}
+
 std::string product(const char* a, std::int64_t x, const char* b, std::int64_t y) {
   return std::string(a) + " * " + b + " = " + std::to_string(x) + " * " + std::to_string(y);
 }
@@ -46,7 +55,7 @@ void need_args(const Napi::CallbackInfo& info, const std::string& where, std::si
   }
 }
 
-// denseForward(y, x, w, b, batch, inputs, outputs, act)
+// denseForward(y, x, w, b, batch, inputs, outputs, act, threads = 0)
 Napi::Value DenseForward(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::string where = "denseForward";
@@ -55,18 +64,19 @@ Napi::Value DenseForward(const Napi::CallbackInfo& info) {
   const auto inputs = integer(env, where, "inputs", info[5], 1, kMaxWidth);
   const auto outputs = integer(env, where, "outputs", info[6], 1, kMaxWidth);
   const int act = activation_code(env, where, "act", info[7], false);
+  const int threads = threads_arg(info, where, 8);
   const FloatArg y = float_array(env, where, "y", info[0], batch * outputs, product("batch", batch, "outputs", outputs));
   const FloatArg x = float_array(env, where, "x", info[1], batch * inputs, product("batch", batch, "inputs", inputs));
   const FloatArg w = float_array(env, where, "w", info[2], inputs * outputs, product("inputs", inputs, "outputs", outputs));
   const FloatArg b = float_array(env, where, "b", info[3], outputs, "outputs");
   check_disjoint(env, where, {"y", y.data, y.length * 4},
                  {{"x", x.data, x.length * 4}, {"w", w.data, w.length * 4}, {"b", b.data, b.length * 4}});
-  descent::dense_forward(y.data, x.data, w.data, b.data, static_cast<int>(batch), static_cast<int>(inputs),
-                         static_cast<int>(outputs), act);
+  descent::dense_forward_parallel(y.data, x.data, w.data, b.data, static_cast<int>(batch), static_cast<int>(inputs),
+                                  static_cast<int>(outputs), act, threads);
   return env.Undefined();
 }
 
-// denseBackward(dw, db, dx | null, dy, x, w, y, batch, inputs, outputs, act)
+// denseBackward(dw, db, dx | null, dy, x, w, y, batch, inputs, outputs, act, threads = 0)
 Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::string where = "denseBackward";
@@ -75,6 +85,7 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   const auto inputs = integer(env, where, "inputs", info[8], 1, kMaxWidth);
   const auto outputs = integer(env, where, "outputs", info[9], 1, kMaxWidth);
   const int act = activation_code(env, where, "act", info[10], true);
+  const int threads = threads_arg(info, where, 11);
   const std::string bo = product("batch", batch, "outputs", outputs);
   const std::string bi = product("batch", batch, "inputs", inputs);
   const std::string io = product("inputs", inputs, "outputs", outputs);
@@ -92,8 +103,9 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   check_disjoint(env, where, ndb, {ndx, ndy, nx, nw, ny});
   check_disjoint(env, where, ndx, {ndy, nx, nw, ny});
   check_disjoint(env, where, ndy, {nx, nw, ny});
-  descent::dense_backward(dw.data, db.data, dx.data, dy.data, x.data, w.data, y.data, static_cast<int>(batch),
-                          static_cast<int>(inputs), static_cast<int>(outputs), act);
+  descent::dense_backward_parallel(dw.data, db.data, dx.data, dy.data, x.data, w.data, y.data,
+                                   static_cast<int>(batch), static_cast<int>(inputs), static_cast<int>(outputs), act,
+                                   threads);
   return env.Undefined();
 }
 

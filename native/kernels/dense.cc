@@ -96,6 +96,30 @@ void activation_backward_sums(float* dz, const float* y, float* db, int rows, in
   }
 }
 
+DESCENT_SIMD_CLONES
+void activation_backward(float* dz, const float* y, int rows, int cols, int ld, int act) {
+  for (int r = 0; r < rows; r++) {
+    float* d = dz + static_cast<long>(r) * ld;
+    const float* a = y + static_cast<long>(r) * ld;
+    switch (act) {
+      case kRelu:
+        for (int j = 0; j < cols; j++) d[j] *= relu_grad(a[j]);
+        break;
+      case kLeakyRelu:
+        for (int j = 0; j < cols; j++) d[j] *= leaky_relu_grad(a[j]);
+        break;
+      case kTanh:
+        for (int j = 0; j < cols; j++) d[j] *= tanh_grad(a[j]);
+        break;
+      case kSigmoid:
+        for (int j = 0; j < cols; j++) d[j] *= sigmoid_grad(a[j]);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
 void column_sums(float* db, const float* dz, int rows, int cols, int ld) {
   for (int j = 0; j < cols; j++) db[j] = 0.0f;
   for (int r = 0; r < rows; r++) {

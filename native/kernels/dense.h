@@ -41,6 +41,11 @@ void activation_backward_sums(float* dz,       // dz is (rows, cols), stride ld
                               float* db,       // db is (cols), overwritten
                               int rows, int cols, int ld, int act);
 
+// dz *= act'(y), element-wise (act must not be softmax; linear leaves dz as is).
+void activation_backward(float* dz,       // dz is (rows, cols), stride ld
+                         const float* y,  // y is (rows, cols), stride ld
+                         int rows, int cols, int ld, int act);
+
 // db[j] = sum over rows of dz[r][j] (rows summed in order).
 void column_sums(float* db,        // db is (cols), overwritten
                  const float* dz,  // dz is (rows, cols), stride ld

@@ -35,7 +35,13 @@ export interface NativeUpdateHyper {
   step: number;
 }
 
-/** The kernels, synchronous, same names and argument order as reference-kernels.ts. */
+/**
+ * The kernels, synchronous, same names and argument order as reference-kernels.ts.
+ * denseForward and denseBackward take an optional trailing `threads`: 0 or
+ * absent chooses by the work (one thread below 8 MFLOP), 1 runs on the
+ * calling thread, n cuts the work into n parts (batch rows; rows of W for
+ * dW) on a persistent pool; a given n gives the same bits on every call.
+ */
 export interface NativeKernels {
   denseForward(
     y: Float32Array,
@@ -46,6 +52,7 @@ export interface NativeKernels {
     inputs: number,
     outputs: number,
     act: number,
+    threads?: number,
   ): void;
   denseBackward(
     dw: Float32Array,
@@ -59,6 +66,7 @@ export interface NativeKernels {
     inputs: number,
     outputs: number,
     act: number,
+    threads?: number,
   ): void;
   outputLoss(
     dz: Float32Array,
