@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ActivationCode, LEAKY_RELU_SLOPE, LossCode, OptimizerCode } from '../spec.js';
+import type { UpdateHyper } from './reference-kernels.js';
 import type {
   Backend,
   EpochRequest,
@@ -21,19 +22,8 @@ import type {
 /** The ABI version this file speaks (native/binding/addon.cc kAbiVersion). */
 const ABI_VERSION = 1;
 
-/** Hyper-parameters of one optimizer update, as the kernels take them. */
-export interface NativeUpdateHyper {
-  kind: number;
-  lr: number;
-  momentum: number;
-  nesterov: boolean;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  weightDecay: number;
-  /** 1-based count of updates so far, this one included. */
-  step: number;
-}
+/** Hyper-parameters of one optimizer update: the same object the reference kernel takes. */
+export type NativeUpdateHyper = UpdateHyper;
 
 /**
  * The kernels, synchronous, same names and argument order as reference-kernels.ts.
