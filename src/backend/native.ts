@@ -14,6 +14,7 @@ import type {
   EpochRequest,
   EpochResult,
   ModelShape,
+  OptimizerSettings,
   Trainer,
   TrainerOptions,
   TrainingData,
@@ -96,15 +97,8 @@ export interface NativeTrainerConfig extends NativeShape {
   batchSize: number;
   /** 0 chooses by the work per step. */
   threads: number;
-  optimizer: {
-    kind: number;
-    momentum: number;
-    nesterov: boolean;
-    beta1: number;
-    beta2: number;
-    epsilon: number;
-    weightDecay: number;
-  };
+  /** The optimizer settings with the kind as its numeric code. */
+  optimizer: Omit<OptimizerSettings, 'kind'> & { kind: number };
 }
 
 /** addon.Trainer: holds params and data (zero-copy) for its whole life. */
