@@ -51,7 +51,8 @@ ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads), barri
 void ThreadPool::stop_helpers() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true, std::memory_order_seq_cst);
+    job_generation_.fetch_add(1, std::memory_order_seq_cst);
   }
   wake_.notify_all();
   for (auto& helper : helpers_) helper.join();
@@ -65,35 +66,50 @@ void ThreadPool::run(JobFn fn, void* context) {
     fn(context, 0);
     return;
   }
-  {
+  fn_ = fn;
+  context_ = context;
+  running_.store(threads_ - 1, std::memory_order_relaxed);
+  // seq_cst on job_generation_ and sleeping_helpers_: a helper going to
+  // sleep either sees the new generation or is counted before we decide
+  // whether to notify (as in Barrier::wait).
+  job_generation_.fetch_add(1, std::memory_order_seq_cst);
+  if (sleeping_helpers_.load(std::memory_order_seq_cst) > 0) {
     std::lock_guard<std::mutex> lock(mutex_);
-    fn_ = fn;
-    context_ = context;
-    running_ = threads_ - 1;
-    job_generation_++;
+    wake_.notify_all();
   }
-  wake_.notify_all();
   fn(context, 0);
+  // The helpers usually finish with us (a job ends at a barrier): spin
+  // briefly before sleeping.
+  for (int i = 0; i < kSpinIterations; i++) {
+    if (running_.load(std::memory_order_acquire) == 0) return;
+    DESCENT_CPU_RELAX();
+  }
   std::unique_lock<std::mutex> lock(mutex_);
-  while (running_ > 0) done_.wait(lock);
+  caller_sleeping_.store(true, std::memory_order_seq_cst);
+  while (running_.load(std::memory_order_seq_cst) > 0) done_.wait(lock);
+  caller_sleeping_.store(false, std::memory_order_relaxed);
 }
 
 void ThreadPool::helper_loop(int thread) {
   std::uint64_t seen = 0;
   for (;;) {
-    JobFn fn;
-    void* context;
+    // Sleep until the next job. (Spinning here for the next job was
+    // measured: on a machine with as many threads as cores, the spinning
+    // helper delays the threads that start the next job more than the
+    // wake-up it saves.)
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      while (!stopping_ && job_generation_ == seen) wake_.wait(lock);
-      if (stopping_) return;
-      seen = job_generation_;
-      fn = fn_;
-      context = context_;
+      sleeping_helpers_.fetch_add(1, std::memory_order_seq_cst);
+      while (job_generation_.load(std::memory_order_seq_cst) == seen) wake_.wait(lock);
+      sleeping_helpers_.fetch_sub(1, std::memory_order_relaxed);
     }
-    fn(context, thread);
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (--running_ == 0) done_.notify_one();
+    seen = job_generation_.load(std::memory_order_acquire);
+    if (stopping_.load(std::memory_order_acquire)) return;
+    fn_(context_, thread);
+    if (running_.fetch_sub(1, std::memory_order_seq_cst) == 1 && caller_sleeping_.load(std::memory_order_seq_cst)) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_.notify_one();
+    }
   }
 }
 

@@ -2,7 +2,8 @@
 // thread 0 and runs a job together with threads-1 helpers, which sleep
 // between jobs. Inside a job the threads meet at a barrier that spins
 // briefly and then sleeps, so a step pays no thread creation and, when the
-// threads arrive together, no system call.
+// threads arrive together, no system call. The caller, too, spins briefly
+// for the helpers to finish before it sleeps.
 #pragma once
 
 #include <atomic>
@@ -52,12 +53,16 @@ class ThreadPool {
   const int threads_;
   Barrier barrier_;
   std::vector<std::thread> helpers_;
+  // A job is published by bumping job_generation_ (fn_ and context_ are
+  // written before it); helpers count themselves down in running_.
+  alignas(64) std::atomic<std::uint64_t> job_generation_{0};
+  alignas(64) std::atomic<int> running_{0};
+  std::atomic<int> sleeping_helpers_{0};
+  std::atomic<bool> caller_sleeping_{false};
+  std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  std::uint64_t job_generation_ = 0;
-  int running_ = 0;
-  bool stopping_ = false;
   JobFn fn_ = nullptr;
   void* context_ = nullptr;
 };
