@@ -14,7 +14,7 @@ export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, s
   out.push(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
   if (sgemmPeak) {
     out.push(
-      `sgemm peak (native, ${sgemmPeak.size}^3, ${sgemmPeak.threads} threads, ${sgemmPeak.blas}): ${sgemmPeak.gflops.toFixed(1)} GFLOP/s`,
+      `sgemm peak (native, ${sgemmPeak.size}^3, ${sgemmPeak.threads} threads, ${sgemmPeak.blas}): ${sgemmPeak.gflops.toFixed(1)} GFLOP/s, the median of ${sgemmPeak.rounds} rounds`,
     );
   }
   out.push(`each cell: the median of ${rounds} interleaved rounds; "native x" = how many times faster descent native is`);

@@ -6,6 +6,10 @@
 //   const t = await createTfjsTrial(backend, { name, layers, batch })
 //   t.step()      one full training step; synchronous, the loss has been read back when it returns
 //   t.dispose()   frees the trial's tensors and optimizer state
+//   const k = await createTfjsKernelTrial(backend, { name, kind, inputs, outputs, batch })
+//   k.step()      one dense forward (relu(x W + b)) or backward (dz = dy * relu'(y),
+//                 dW = x^T dz, db = sum of dz's rows, dx = dz W^T), as descent's kernels
+//   k.dispose()
 //   tfjsVersion() -> '4.22.0'
 //
 // The step: He-normal weights (std sqrt(2/fan_in)) and zero biases in tf.variable()s,
@@ -163,5 +167,46 @@ export async function createTfjsTrial(backendName, trial) {
     tf.dispose([...varList, x, yOneHot]);
   };
 
+  return { step, dispose };
+}
+
+/**
+ * A dense layer's forward or backward pass alone (`trial.kind` 'forward' or
+ * 'backward'), on the same shapes and with the same work as descent's
+ * denseForward / denseBackward kernels. Both backends run ops eagerly and
+ * synchronously, so the results exist when step() returns; they are freed,
+ * not read back (descent's kernels write into buffers the caller keeps).
+ */
+export async function createTfjsKernelTrial(backendName, trial) {
+  const { name, kind, inputs, outputs, batch } = trial;
+  if ((kind !== 'forward' && kind !== 'backward') || ![inputs, outputs, batch].every((v) => Number.isInteger(v) && v > 0)) {
+    throw new Error(`tfjs peer: bad kernel trial ${JSON.stringify(trial)}`);
+  }
+  if (tf.getBackend() !== backendName) await initTfjs(backendName);
+  const seed = 4321;
+  const x = tf.randomUniform([batch, inputs], 0, 1, 'float32', seed);
+  const w = tf.randomUniform([inputs, outputs], -0.05, 0.05, 'float32', seed + 1);
+  const b = tf.zeros([outputs]);
+  const y = tf.fused.matMul({ a: x, b: w, bias: b, activation: 'relu' });
+  const dy = tf.randomUniform([batch, outputs], 0, 1, 'float32', seed + 2);
+  let disposed = false;
+  const step = () => {
+    if (disposed) throw new Error(`tfjs peer: trial '${name}' already disposed`);
+    if (kind === 'forward') {
+      tf.fused.matMul({ a: x, b: w, bias: b, activation: 'relu' }).dispose();
+      return;
+    }
+    tf.tidy(() => {
+      const dz = tf.mul(dy, tf.step(y));
+      tf.matMul(x, dz, true, false); // dW
+      tf.sum(dz, 0); // db
+      tf.matMul(dz, w, false, true); // dx
+    });
+  };
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    tf.dispose([x, w, b, y, dy]);
+  };
   return { step, dispose };
 }
