@@ -4,6 +4,7 @@ import { Rng } from '../src/rng.js';
 import { trainTestSplit } from '../src/data/split.js';
 import type { Dataset } from '../src/data/dataset.js';
 import type { BackendName } from '../src/backend/types.js';
+import { nativeOptimizer } from './support/optimizer.js';
 
 /** The same data twice: as bytes with a scale, and as the floats they stand for. */
 function twins(n: number, features: number, classes: number): { bytes: Dataset; floats: Dataset } {
@@ -62,7 +63,7 @@ describe('byte inputs (Uint8Array x, widened per batch)', () => {
     const params = new Float32Array(4 * 2 + 2);
     const config = {
       sizes: [4, 2], activation: 1, output: 5, loss: 0, batchSize: 2, threads: 1,
-      optimizer: { kind: 0, momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
+      optimizer: nativeOptimizer('sgd'),
     };
     expect(() => new addon.Trainer(params, { x: new Uint8Array(7), xScale: 1, n: 2, labels: new Int32Array(2), targets: null }, config)).toThrow(
       /data.x must be a Uint8Array of at least 8 elements/,

@@ -32,7 +32,7 @@ describe('fit', () => {
     const model = new ReferenceModel(net.shape, 4);
     const grads = new Float32Array(expected.length);
     for (const [from, to] of [[0, 4], [4, 8], [8, 10]]) {
-      model.lossAndGradient(expected, grads, data.x.subarray(from * 3, to * 3), (data.y as Int32Array).subarray(from, to), null, to - from);
+      model.lossAndGradient(expected, grads, (data.x as Float32Array).subarray(from * 3, to * 3), (data.y as Int32Array).subarray(from, to), null, to - from);
       optimizerUpdate(expected, grads, new Float32Array(0), new Float32Array(0), expected.length, {
         kind: OptimizerCode.sgd, lr: 0.5, momentum: 0, nesterov: false, beta1: 0, beta2: 0, epsilon: 1, weightDecay: 0, step: 1,
       });

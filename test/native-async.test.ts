@@ -8,18 +8,11 @@ import { loadNativeAddon, nativeAvailable, nativeBackend } from '../src/backend/
 import type { ModelShape, OptimizerSettings, Trainer, TrainingData } from '../src/backend/types.js';
 import { initializeParameters, parameterLayout } from '../src/layout.js';
 import { Rng } from '../src/rng.js';
+import { nativeOptimizer, optimizerSettings } from './support/optimizer.js';
 
 const BIG: ModelShape = { sizes: [256, 512, 512, 10], activation: 'relu', output: 'softmax', loss: 'cross-entropy' };
 const SMALL: ModelShape = { sizes: [16, 24, 5], activation: 'tanh', output: 'softmax', loss: 'cross-entropy' };
-const OPTIMIZER: OptimizerSettings = {
-  kind: 'momentum',
-  momentum: 0.9,
-  nesterov: false,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-8,
-  weightDecay: 0,
-};
+const OPTIMIZER: OptimizerSettings = optimizerSettings('momentum');
 
 function dataFor(shape: ModelShape, n: number, seed: number): TrainingData {
   const rng = new Rng(seed);
@@ -27,6 +20,7 @@ function dataFor(shape: ModelShape, n: number, seed: number): TrainingData {
   const classes = shape.sizes[shape.sizes.length - 1];
   return {
     x: new Float32Array(n * features).map(() => rng.uniform()),
+    xScale: 1,
     n,
     labels: new Int32Array(n).map(() => rng.integer(classes)),
     targets: null,
@@ -108,7 +102,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
       loss: 0,
       batchSize: 8,
       threads: 1,
-      optimizer: { kind: 0, momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
+      optimizer: nativeOptimizer('sgd'),
     });
     const order = longOrder(64, 8, 10, 8);
     const first = trainer.trainEpoch(order, 8, 0.1);

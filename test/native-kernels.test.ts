@@ -18,47 +18,8 @@ import { referenceBackend } from '../src/backend/reference.js';
 import { initializeParameters, parameterLayout } from '../src/layout.js';
 import { Rng } from '../src/rng.js';
 import { ActivationCode, LossCode, OptimizerCode, OUTPUTS_FOR_LOSS, type LossName } from '../src/spec.js';
-
-interface Tolerance {
-  atol: number;
-  rtol: number;
-}
-
-const TOL: Tolerance = { atol: 1e-5, rtol: 1e-4 };
-
-/**
- * Fails with the max abs diff and the first mismatches when actual and
- * expected differ by more than atol + rtol * |expected| anywhere; a
- * non-finite value on either side is a mismatch.
- */
-function expectClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  label: string,
-  tol: Tolerance = TOL,
-): void {
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  let maxDiff = 0;
-  const mismatches: string[] = [];
-  let count = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    const diff = Math.abs(a - e);
-    const bad = !Number.isFinite(a) || !Number.isFinite(e) || diff > tol.atol + tol.rtol * Math.abs(e);
-    if (Number.isFinite(diff)) maxDiff = Math.max(maxDiff, diff);
-    if (bad) {
-      count++;
-      if (mismatches.length < 5) mismatches.push(`[${i}] native ${a} vs reference ${e}`);
-    }
-  }
-  if (count > 0) {
-    expect.fail(
-      `${label}: ${count} of ${expected.length} values differ (max abs diff ${maxDiff.toExponential(3)}, ` +
-        `atol ${tol.atol}, rtol ${tol.rtol}); first: ${mismatches.join('; ')}`,
-    );
-  }
-}
+import { expectClose } from './support/compare.js';
+import { updateHyper } from './support/optimizer.js';
 
 function randomArray(rng: Rng, length: number, scale = 1): Float32Array {
   const out = new Float32Array(length);
@@ -363,18 +324,7 @@ describe.runIf(nativeAvailable())('native kernels vs reference', () => {
           const nat = { p: p0.slice(), m: new Float32Array(count), v: new Float32Array(count) };
           for (let step = 1; step <= 5; step++) {
             const g = randomArray(rng, count, 0.3);
-            const hyper: UpdateHyper = {
-              kind: OptimizerCode.sgd,
-              lr: 0.05,
-              momentum: 0.9,
-              nesterov: false,
-              beta1: 0.9,
-              beta2: 0.999,
-              epsilon: 1e-8,
-              weightDecay: 0,
-              step,
-              ...overrides,
-            };
+            const hyper: UpdateHyper = updateHyper({ lr: 0.05, step, ...overrides });
             optimizerUpdate(ref.p, g, ref.m, ref.v, count, hyper);
             kernels.optimizerUpdate(nat.p, g, nat.m, nat.v, count, hyper);
           }
@@ -387,9 +337,7 @@ describe.runIf(nativeAvailable())('native kernels vs reference', () => {
 
     it('accepts null moments for sgd', () => {
       const p = new Float32Array([1, 2]);
-      kernels.optimizerUpdate(p, new Float32Array([1, 1]), null, null, 2, {
-        kind: OptimizerCode.sgd, lr: 0.5, momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, step: 1,
-      });
+      kernels.optimizerUpdate(p, new Float32Array([1, 1]), null, null, 2, updateHyper({ lr: 0.5, momentum: 0 }));
       expect([...p]).toEqual([0.5, 1.5]);
     });
   });

@@ -8,19 +8,12 @@ import { loadNativeAddon, nativeAvailable, nativeBackend, type NativeTrainerConf
 import type { ModelShape, OptimizerSettings, TrainingData } from '../src/backend/types.js';
 import { parameterLayout } from '../src/layout.js';
 import { ActivationCode, LossCode, OptimizerCode } from '../src/spec.js';
+import { nativeOptimizer, optimizerSettings, updateHyper } from './support/optimizer.js';
 
 const SIZES = [4, 5, 3];
 const SIZE = parameterLayout(SIZES).size; // 4*5+5 + 5*3+3 = 43
 const SHAPE: ModelShape = { sizes: SIZES, activation: 'relu', output: 'softmax', loss: 'cross-entropy' };
-const OPTIMIZER: OptimizerSettings = {
-  kind: 'momentum',
-  momentum: 0.9,
-  nesterov: false,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-8,
-  weightDecay: 0,
-};
+const OPTIMIZER: OptimizerSettings = optimizerSettings('momentum');
 const CONFIG: NativeTrainerConfig = {
   sizes: SIZES,
   activation: ActivationCode.relu,
@@ -28,12 +21,13 @@ const CONFIG: NativeTrainerConfig = {
   loss: LossCode['cross-entropy'],
   batchSize: 4,
   threads: 1,
-  optimizer: { kind: OptimizerCode.momentum, momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
+  optimizer: nativeOptimizer('momentum'),
 };
 
 function data(n = 10): TrainingData {
   return {
     x: new Float32Array(n * 4).map((_, i) => Math.sin(i)),
+    xScale: 1,
     n,
     labels: new Int32Array(n).map((_, i) => i % 3),
     targets: null,
@@ -306,5 +300,5 @@ describe.runIf(nativeAvailable())('native argument checks', () => {
 });
 
 function hyper(kind: number) {
-  return { kind, lr: 0.1, momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, step: 1 };
+  return updateHyper({ kind });
 }

@@ -11,33 +11,8 @@ import type { Backend, EpochResult, ModelShape, OptimizerSettings, TrainingData 
 import { initializeParameters, parameterLayout } from '../src/layout.js';
 import { Rng, shuffledIndices } from '../src/rng.js';
 import { HIDDEN_ACTIVATIONS, type LossName, type OptimizerName, type OutputActivation } from '../src/spec.js';
-
-interface Tolerance {
-  atol: number;
-  rtol: number;
-}
-
-/** Max abs diff and first mismatches (non-finite counts as a mismatch). */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string, tol: Tolerance): void {
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  let maxDiff = 0;
-  let count = 0;
-  const first: string[] = [];
-  for (let i = 0; i < expected.length; i++) {
-    const diff = Math.abs(actual[i] - expected[i]);
-    if (Number.isFinite(diff)) maxDiff = Math.max(maxDiff, diff);
-    if (!Number.isFinite(actual[i]) || !Number.isFinite(expected[i]) || diff > tol.atol + tol.rtol * Math.abs(expected[i])) {
-      count++;
-      if (first.length < 5) first.push(`[${i}] native ${actual[i]} vs reference ${expected[i]}`);
-    }
-  }
-  if (count > 0) {
-    expect.fail(
-      `${label}: ${count} of ${expected.length} values differ (max abs diff ${maxDiff.toExponential(3)}); ` +
-        `first: ${first.join('; ')}`,
-    );
-  }
-}
+import { expectClose, type Tolerance } from './support/compare.js';
+import { optimizerSettings } from './support/optimizer.js';
 
 const OPTIMIZERS: [string, OptimizerName, Partial<OptimizerSettings>, number][] = [
   ['sgd', 'sgd', {}, 0.1],
@@ -58,17 +33,13 @@ const HEADS: [OutputActivation, LossName, outputs: number, kind: 'labels' | 'tar
   ['softmax', 'mse', 4, 'labels'],
 ];
 
-function settings(kind: OptimizerName, overrides: Partial<OptimizerSettings>): OptimizerSettings {
-  return { kind, momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, ...overrides };
-}
-
 function makeData(seed: number, n: number, features: number, outputs: number, kind: 'labels' | 'targets', loss: LossName): TrainingData {
   const rng = new Rng(seed);
   const x = new Float32Array(n * features).map(() => rng.normal());
   const classes = outputs === 1 ? 2 : outputs;
-  if (kind === 'labels') return { x, n, labels: new Int32Array(n).map(() => rng.integer(classes)), targets: null };
+  if (kind === 'labels') return { x, xScale: 1, n, labels: new Int32Array(n).map(() => rng.integer(classes)), targets: null };
   const targets = new Float32Array(n * outputs).map(() => (loss === 'mse' ? rng.normal() * 0.5 : rng.uniform() < 0.5 ? 0 : 1));
-  return { x, n, labels: null, targets };
+  return { x, xScale: 1, n, labels: null, targets };
 }
 
 interface Run {
@@ -128,7 +99,7 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
             it(`${optName}, ${activation}, ${output} + ${loss} (${outputs} out, ${targetKind}), ${threads} thread(s)`, async () => {
               const shape: ModelShape = { sizes: [6, 11, 7, outputs], activation, output, loss };
               const data = makeData(outputs * 100 + activation.length, 97, 6, outputs, targetKind, loss);
-              const optimizer = settings(kind, overrides);
+              const optimizer = optimizerSettings(kind, overrides);
               const options = { batchSize: 10, lr, epochs: 2, threads, seed: 42 };
               const reference = await train(referenceBackend, shape, optimizer, data, options);
               const native = await train(nativeBackend, shape, optimizer, data, options);
@@ -148,8 +119,8 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
           const shape: ModelShape = { sizes: [37, 64, 41, 10], activation: 'relu', output: 'softmax', loss: 'cross-entropy' };
           const data = makeData(7, 333, 37, 10, 'labels', 'cross-entropy');
           const options = { batchSize: 50, lr, epochs: 3, threads, seed: 9 };
-          const reference = await train(referenceBackend, shape, settings(kind, overrides), data, options);
-          const native = await train(nativeBackend, shape, settings(kind, overrides), data, options);
+          const reference = await train(referenceBackend, shape, optimizerSettings(kind, overrides), data, options);
+          const native = await train(nativeBackend, shape, optimizerSettings(kind, overrides), data, options);
           expectSameRun(native, reference, TRAJECTORY_TOL);
         });
       }
@@ -161,8 +132,8 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
         const data = makeData(8, 200, 37, 10, 'labels', 'cross-entropy');
         for (const shuffle of [true, false]) {
           const options = { batchSize: 40, lr: 0.05, epochs: 2, threads, seed: 10, shuffle };
-          const reference = await train(referenceBackend, shape, settings('momentum', { nesterov: true }), data, options);
-          const native = await train(nativeBackend, shape, settings('momentum', { nesterov: true }), data, options);
+          const reference = await train(referenceBackend, shape, optimizerSettings('momentum', { nesterov: true }), data, options);
+          const native = await train(nativeBackend, shape, optimizerSettings('momentum', { nesterov: true }), data, options);
           expectSameRun(native, reference, TRAJECTORY_TOL);
         }
       });
@@ -172,8 +143,8 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
       const shape: ModelShape = { sizes: [19, 24, 3], activation: 'tanh', output: 'linear', loss: 'mse' };
       const data = makeData(3, 120, 19, 3, 'targets', 'mse');
       const options = { batchSize: 16, lr: 0.05, epochs: 2, threads: 2, seed: 5, shuffle: false };
-      const reference = await train(referenceBackend, shape, settings('momentum', {}), data, options);
-      const native = await train(nativeBackend, shape, settings('momentum', {}), data, options);
+      const reference = await train(referenceBackend, shape, optimizerSettings('momentum', {}), data, options);
+      const native = await train(nativeBackend, shape, optimizerSettings('momentum', {}), data, options);
       expectSameRun(native, reference, TRAJECTORY_TOL);
     });
 
@@ -185,7 +156,7 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
         const layout = parameterLayout(shape.sizes);
         const params = new Float32Array(layout.size);
         initializeParameters(params, layout, 'he', 1);
-        const trainer = backend.createTrainer(params, data, { shape, optimizer: settings('adam', {}), batchSize: 64, threads });
+        const trainer = backend.createTrainer(params, data, { shape, optimizer: optimizerSettings('adam', {}), batchSize: 64, threads });
         const result = await trainer.trainEpoch({ order, batchSize: 64, lr: 0.01 });
         trainer.dispose();
         return { params, results: [result] };
@@ -201,8 +172,8 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
         const shape: ModelShape = { sizes: [37, 200, 41, 10], activation: 'relu', output: 'softmax', loss: 'cross-entropy' };
         const data = makeData(21, 400, 37, 10, 'labels', 'cross-entropy');
         const options = { batchSize: 64, lr: 0.01, epochs: 2, threads, seed: 77 };
-        const first = await train(nativeBackend, shape, settings('adam', {}), data, options);
-        const second = await train(nativeBackend, shape, settings('adam', {}), data, options);
+        const first = await train(nativeBackend, shape, optimizerSettings('adam', {}), data, options);
+        const second = await train(nativeBackend, shape, optimizerSettings('adam', {}), data, options);
         expect(new Uint32Array(second.params.buffer)).toEqual(new Uint32Array(first.params.buffer));
         expect(second.results).toEqual(first.results);
       });
@@ -216,8 +187,8 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
         const data = makeData(5, 60, 4, 3, 'labels', 'cross-entropy');
         data.x[37 * 4 + 2] = NaN;
         const options = { batchSize: 8, lr: 0.1, epochs: 1, threads, seed: 3, shuffle: false };
-        const reference = await train(referenceBackend, shape, settings('momentum', {}), data, options);
-        const native = await train(nativeBackend, shape, settings('momentum', {}), data, options);
+        const reference = await train(referenceBackend, shape, optimizerSettings('momentum', {}), data, options);
+        const native = await train(nativeBackend, shape, optimizerSettings('momentum', {}), data, options);
         expect(native.results[0].failedBatch).toBe(4); // row 37 is in the fifth batch of 8
         expect(native.results[0].steps).toBe(4);
         expect(native.results[0].samples).toBe(32);
@@ -231,15 +202,15 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
       const data = makeData(6, 40, 4, 2, 'targets', 'mse');
       data.targets![25 * 2] = Infinity;
       const options = { batchSize: 10, lr: 0.1, epochs: 1, threads: 2, seed: 3, shuffle: false };
-      const reference = await train(referenceBackend, shape, settings('sgd', {}), data, options);
-      const native = await train(nativeBackend, shape, settings('sgd', {}), data, options);
+      const reference = await train(referenceBackend, shape, optimizerSettings('sgd', {}), data, options);
+      const native = await train(nativeBackend, shape, optimizerSettings('sgd', {}), data, options);
       expect(native.results[0]).toMatchObject({ failedBatch: 2, failedLoss: Infinity, steps: 2, samples: 20 });
       expectSameRun(native, reference, TRAJECTORY_TOL);
     });
   });
 
   describe('threads', () => {
-    const optimizer = settings('sgd', {});
+    const optimizer = optimizerSettings('sgd', {});
     const make = (sizes: number[], batchSize: number, threads: number) => {
       const layout = parameterLayout(sizes);
       const data = makeData(1, batchSize, sizes[0], sizes[sizes.length - 1], 'labels', 'cross-entropy');

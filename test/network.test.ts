@@ -180,7 +180,7 @@ describe('predict and evaluate', () => {
     expect(e.confusion!.flat().reduce((a, b) => a + b, 0)).toBe(4);
     const diagonal = e.confusion![0][0] + e.confusion![1][1];
     expect(e.accuracy).toBeCloseTo(diagonal / 4, 12);
-    const classes = net.predictClasses(tiny().x);
+    const classes = net.predictClasses(tiny().x as Float32Array);
     expect(classes.length).toBe(4);
   });
 });

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { optimizerUpdate, type UpdateHyper } from '../src/backend/reference-kernels.js';
 import { OptimizerCode } from '../src/spec.js';
+import { updateHyper } from './support/optimizer.js';
 
-const base: UpdateHyper = {
-  kind: OptimizerCode.sgd,
-  lr: 0.1,
-  momentum: 0.9,
-  nesterov: false,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-8,
-  weightDecay: 0,
-  step: 1,
-};
+const base: UpdateHyper = updateHyper();
 
 /** Runs `steps` updates of one parameter with a constant gradient, in float64. */
 function run(h: Partial<UpdateHyper>, p0: number, g: number, steps: number): number {
