@@ -33,8 +33,13 @@ const HELP = `npm run bench -- [options]
 PyTorch runs through /usr/bin/python3 when it can import torch (Debian: apt-get
 install python3-torch); otherwise its column says why it was skipped.`;
 
+/** A mistake on the command line: reported in one line, with no stack. */
+class UsageError extends Error {}
+
 function parseOptions() {
-  const { values } = parseArgs({
+  let values;
+  try {
+    ({ values } = parseArgs({
     options: {
       trials: { type: 'string' },
       backends: { type: 'string' },
@@ -46,27 +51,37 @@ function parseOptions() {
       'no-digits': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error.message);
+  }
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     process.exit(0);
   }
   const positive = (flag, text, min = 1) => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} expects an integer of at least ${min}, received "${text}"`);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} expects an integer of at least ${min}, received "${text}"`);
     return n;
   };
-  const pick = (flag, text, all, label) => {
+  // Every entry of the list must name (a part of) at least one item.
+  const pick = (flag, text, all, label, exact) => {
     if (!text) return all;
     const wanted = text.split(',').map((s) => s.trim()).filter(Boolean);
-    const chosen = all.filter((item) => wanted.some((w) => label(item).includes(w)));
-    if (chosen.length === 0) throw new Error(`--${flag} "${text}" matches none of: ${all.map(label).join(', ')}`);
+    const matches = (item, w) => (exact ? label(item) === w : label(item).includes(w));
+    for (const w of wanted) {
+      if (!all.some((item) => matches(item, w))) {
+        throw new UsageError(`--${flag}: "${w}" matches none of: ${all.map(label).join(', ')}`);
+      }
+    }
+    const chosen = all.filter((item) => wanted.some((w) => matches(item, w)));
+    if (chosen.length === 0) throw new UsageError(`--${flag} "${text}" names nothing`);
     return chosen;
   };
   return {
-    trials: pick('trials', values.trials, ALL_TRIALS, (t) => t.name),
-    backends: pick('backends', values.backends, CONTESTANTS, (b) => b),
+    trials: pick('trials', values.trials, ALL_TRIALS, (t) => t.name, false),
+    backends: pick('backends', values.backends, CONTESTANTS, (b) => b, true),
     rounds: positive('rounds', values.rounds),
     timeMs: positive('time', values.time),
     minIterations: positive('iterations', values.iterations),
@@ -180,6 +195,10 @@ async function main() {
 }
 
 main().catch((error) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`bench: ${error.message}\n(npm run bench -- --help lists the options)\n`);
+    process.exit(2);
+  }
   process.stderr.write(`bench: ${error.stack ?? error}\n`);
   process.exit(1);
 });

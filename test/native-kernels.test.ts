@@ -39,6 +39,12 @@ const SHAPES: [batch: number, inputs: number, outputs: number][] = [
 
 const ELEMENTWISE = ['linear', 'relu', 'leaky-relu', 'tanh', 'sigmoid'] as const;
 
+// npm test builds the addon; if that failed, say so here rather than let
+// every native suite below be skipped.
+it('the native addon is built and loads', () => {
+  expect(nativeAvailable(), nativeAvailable() ? '' : nativeLoadError().message).toBe(true);
+});
+
 describe.runIf(nativeAvailable())('native kernels vs reference', () => {
   const { kernels } = nativeAvailable() ? loadNativeAddon() : ({} as never);
 

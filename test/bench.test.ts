@@ -1,0 +1,86 @@
+/**
+ * The benchmark harness as a user drives it: its options, its errors and
+ * the arithmetic of its table. (It checks what the numbers mean, never how
+ * fast anything is: speed lives in `npm run bench` itself.)
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { nativeAvailable } from '../src/backend/native.js';
+
+const BENCH = fileURLToPath(new URL('../bench/main.mjs', import.meta.url));
+
+function bench(...args: string[]) {
+  const result = spawnSync(process.execPath, [BENCH, ...args], { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+interface Row {
+  trial: string;
+  backend: string;
+  samplesPerSecond: number;
+  usPerStep: number;
+  gflops: number;
+  percentOfPeak: number | null;
+  nativeSpeedup: number | null;
+  rounds: number;
+}
+
+describe('npm run bench', () => {
+  it('--help lists every trial and backend', () => {
+    const { code, stdout } = bench('--help');
+    expect(code).toBe(0);
+    for (const name of ['64-32-10 b32', '784-1024-1024-10 b1024', 'dense backward 1024x1024 b1024']) expect(stdout).toContain(name);
+    expect(stdout).toMatch(/native, js, tfjs-cpu, tfjs-wasm, pytorch/);
+  });
+
+  it.each([
+    [['--backends', 'native,torch'], /--backends: "torch" matches none of: native, js, tfjs-cpu, tfjs-wasm, pytorch/],
+    [['--trials', '64-32-10 b32,777'], /--trials: "777" matches none of: 64-32-10 b32,/],
+    [['--rounds', '0'], /--rounds expects an integer of at least 1, received "0"/],
+    [['--time', 'fast'], /--time expects an integer of at least 1, received "fast"/],
+    [['--frobnicate'], /Unknown option '--frobnicate'/],
+  ])('%j is refused in one line that names the mistake', (args, message) => {
+    const { code, stdout, stderr } = bench(...args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it.runIf(nativeAvailable())('--json reports each backend on each trial with consistent figures', () => {
+    const { code, stdout, stderr } = bench(
+      '--trials', '64-32-10 b32,dense forward 784x512',
+      '--backends', 'native,js',
+      '--rounds', '1', '--time', '20', '--iterations', '1',
+      '--no-memory', '--no-digits', '--json',
+    );
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.sgemmPeak.gflops).toBeGreaterThan(0);
+    expect(result.sgemmPeak.rounds).toBe(1);
+    expect(result.skipped).toEqual({});
+    const rows: Row[] = result.rows;
+    expect(rows.map((r) => `${r.trial} / ${r.backend}`)).toEqual([
+      '64-32-10 b32 / descent native',
+      '64-32-10 b32 / descent js',
+      'dense forward 784x512 b256 / descent native',
+      'dense forward 784x512 b256 / descent js',
+    ]);
+    // One step of 64-32-10 on 32 rows: forward 2*32*(64*32 + 32*10) flops,
+    // backward twice that less the first layer's input gradient.
+    const stepFlops = 2 * 32 * (64 * 32 + 32 * 10) * 2 + 2 * 32 * 32 * 10;
+    const kernelFlops = 2 * 256 * 784 * 512;
+    for (const row of rows) {
+      const flops = row.trial.startsWith('64-32-10') ? stepFlops : kernelFlops;
+      const batch = row.trial.startsWith('64-32-10') ? 32 : 256;
+      expect(row.usPerStep).toBeGreaterThan(0);
+      expect(row.gflops).toBeCloseTo(flops / row.usPerStep / 1e3, 9);
+      expect(row.samplesPerSecond).toBeCloseTo((batch * 1e6) / row.usPerStep, 6);
+      expect(row.percentOfPeak).toBeCloseTo((100 * row.gflops) / result.sgemmPeak.gflops, 9);
+      const native = rows.find((r) => r.trial === row.trial && r.backend === 'descent native')!;
+      expect(row.nativeSpeedup).toBeCloseTo(row.usPerStep / native.usPerStep, 9);
+      expect(row.rounds).toBe(1);
+    }
+  });
+});
