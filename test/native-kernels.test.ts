@@ -42,7 +42,7 @@ const ELEMENTWISE = ['linear', 'relu', 'leaky-relu', 'tanh', 'sigmoid'] as const
 // npm test builds the addon; if that failed, say so here rather than let
 // every native suite below be skipped.
 it('the native addon is built and loads', () => {
-  expect(nativeAvailable(), nativeAvailable() ? '' : nativeLoadError().message).toBe(true);
+  expect(nativeAvailable(), nativeLoadError()?.message ?? '').toBe(true);
 });
 
 describe.runIf(nativeAvailable())('native kernels vs reference', () => {
