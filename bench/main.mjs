@@ -7,10 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { ALL_TRIALS, trialFlops } from './trials.mjs';
+import { ALL_TRIALS } from './trials.mjs';
 import { jsContestant, nativeContestant, tfjsContestant, torchContestant } from './contestants.mjs';
 import { measureSgemmPeak } from './sgemm-peak.mjs';
 import { printTable } from './report.mjs';
+import { addSample, summarizePeak, summarizeRows } from './summary.mjs';
 import { compareDigits } from './digits.mjs';
 import { nativeAvailable } from '../dist/backend/native.js';
 
@@ -22,8 +23,9 @@ const HELP = `npm run bench -- [options]
   --backends <list>   comma-separated: ${CONTESTANTS.join(', ')} (default: all)
   --rounds <n>        interleaved rounds; each cell is the median over rounds (default 3)
   --time <ms>         time budget of one measurement (default 500)
-  --iterations <n>    fewest timed calls per measurement (default 5; the js reference
-                      and tfjs cpu take 1, they are slow)
+  --iterations <n>    fewest timed calls per measurement of descent native and
+                      PyTorch (default 5); the js reference and both tfjs backends,
+                      seconds per call on the big trials, take at least 1
   --threads <n>       native threads (default 0: chosen by size)
   --no-memory         skip the peak-RSS comparison
   --no-digits         skip descent train --data digits on js and native (seeds 0-4)
@@ -105,12 +107,6 @@ async function loadContestants(names, threads) {
   return contestants;
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function measureMemory(log) {
   const run = (command, args) => {
     const result = spawnSync(command, args, { encoding: 'utf8' });
@@ -137,7 +133,7 @@ async function main() {
   const running = contestants.filter((c) => !c.skipped);
   for (const c of contestants.filter((c) => c.skipped)) log(`${c.name}: skipped: ${c.skipped}`);
 
-  const samples = new Map(); // `${trial}\u0000${contestant}` -> us/step per round
+  const samples = new Map(); // see addSample
   const peaks = [];
   for (let round = 1; round <= options.rounds; round++) {
     log(`round ${round}/${options.rounds}: sgemm peak (a large native sgemm)`);
@@ -150,35 +146,14 @@ async function main() {
         if (!contestant.supports(trial)) continue;
         log(`round ${round}/${options.rounds}: ${trial.name} on ${contestant.name}`);
         const { usPerStep } = await contestant.measure(trial, options);
-        const key = `${trial.name}\u0000${contestant.name}`;
-        samples.set(key, [...(samples.get(key) ?? []), usPerStep]);
+        addSample(samples, trial.name, contestant.name, usPerStep);
       }
     }
   }
   for (const c of running) c.close();
-  const peak = peaks.length ? { ...peaks[0], gflops: median(peaks.map((p) => p.gflops)), rounds: peaks.length } : null;
+  const peak = summarizePeak(peaks);
 
-  const rows = [];
-  for (const trial of options.trials) {
-    const flops = trialFlops(trial);
-    const nativeUs = samples.get(`${trial.name}\u0000descent native`);
-    for (const contestant of running) {
-      const values = samples.get(`${trial.name}\u0000${contestant.name}`);
-      if (!values) continue;
-      const usPerStep = median(values);
-      const gflops = flops / usPerStep / 1e3;
-      rows.push({
-        trial: trial.name,
-        backend: contestant.name,
-        samplesPerSecond: (trial.batch * 1e6) / usPerStep,
-        usPerStep,
-        gflops,
-        percentOfPeak: peak ? (100 * gflops) / peak.gflops : null,
-        nativeSpeedup: nativeUs ? usPerStep / median(nativeUs) : null,
-        rounds: values.length,
-      });
-    }
-  }
+  const rows = summarizeRows(options.trials, running.map((c) => c.name), samples, peak);
   const memory = options.memory ? measureMemory(log) : null;
   const digits = options.digits ? compareDigits(nativeAvailable() ? ['js', 'native'] : ['js'], log) : null;
   const machine = {

@@ -14,10 +14,10 @@ export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, s
   out.push(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
   if (sgemmPeak) {
     out.push(
-      `sgemm peak (native, ${sgemmPeak.size}^3, ${sgemmPeak.threads} threads, ${sgemmPeak.blas}): ${sgemmPeak.gflops.toFixed(1)} GFLOP/s, the median of ${sgemmPeak.rounds} rounds`,
+      `sgemm peak (native, ${sgemmPeak.size}^3, ${sgemmPeak.threads} threads, ${sgemmPeak.blas}): ${sgemmPeak.gflops.toFixed(1)} GFLOP/s, ${sgemmPeak.rounds === 1 ? 'one round' : `the median of ${sgemmPeak.rounds} rounds`}`,
     );
   }
-  out.push(`each cell: the median of ${rounds} interleaved rounds; "native x" = how many times faster descent native is`);
+  out.push(`each cell: ${rounds === 1 ? 'one round' : `the median of ${rounds} interleaved rounds`}; "native x" = how many times faster descent native is`);
   out.push('');
   const header = ['trial', 'backend', 'samples/s', 'us/step', 'GFLOP/s', '% peak', 'native x'];
   const widths = [32, 16, 12, 12, 9, 7, 9];

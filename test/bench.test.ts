@@ -7,6 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { nativeAvailable } from '../src/backend/native.js';
+import { denseBackward, denseForward } from '../src/backend/reference-kernels.js';
+import { ActivationCode } from '../src/spec.js';
+import { Rng } from '../src/rng.js';
+import { addSample, median, summarizePeak, summarizeRows } from '../bench/summary.mjs';
+import { createTfjsKernelTrial, initTfjs } from '../bench/peers/tfjs-peer.mjs';
+import { expectClose } from './support/compare.js';
 
 const BENCH = fileURLToPath(new URL('../bench/main.mjs', import.meta.url));
 
@@ -81,6 +87,64 @@ describe('npm run bench', () => {
       const native = rows.find((r) => r.trial === row.trial && r.backend === 'descent native')!;
       expect(row.nativeSpeedup).toBeCloseTo(row.usPerStep / native.usPerStep, 9);
       expect(row.rounds).toBe(1);
+    }
+  });
+});
+
+describe('the table from the rounds', () => {
+  it('median: the middle value, or the mean of the middle two', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 10])).toBe(3.5);
+    expect(() => median([])).toThrow(/no values/);
+  });
+
+  it('the sgemm peak is the median of the rounds', () => {
+    const peaks = [180, 200, 190].map((gflops) => ({ size: 2048, threads: 2, blas: 'b', gflops }));
+    expect(summarizePeak(peaks)).toEqual({ size: 2048, threads: 2, blas: 'b', gflops: 190, rounds: 3 });
+    expect(summarizePeak([])).toBeNull();
+  });
+
+  it('each cell is the median over rounds, and ratios are taken between medians', () => {
+    const trial = { name: '64-32-10 b32', kind: 'step', layers: [64, 32, 10], batch: 32 };
+    const samples = new Map();
+    for (const us of [10, 30, 20]) addSample(samples, trial.name, 'descent native', us); // median 20
+    for (const us of [400, 100]) addSample(samples, trial.name, 'pytorch', us); // median 250
+    const rows = summarizeRows([trial], ['descent native', 'tfjs cpu', 'pytorch'], samples, { gflops: 100 });
+    expect(rows.map((r: { backend: string }) => r.backend)).toEqual(['descent native', 'pytorch']);
+    const [native, torch] = rows;
+    const flops = 2 * 32 * (64 * 32 + 32 * 10) * 2 + 2 * 32 * 32 * 10; // forward, dW, and dx above the first layer
+    expect(native).toMatchObject({ usPerStep: 20, rounds: 3, nativeSpeedup: 1, samplesPerSecond: 1.6e6 });
+    expect(native.gflops).toBeCloseTo(flops / 20 / 1e3, 12);
+    expect(native.percentOfPeak).toBeCloseTo(native.gflops, 12); // of a 100 GFLOP/s peak
+    expect(torch).toMatchObject({ usPerStep: 250, rounds: 2, nativeSpeedup: 12.5 });
+  });
+});
+
+describe('the TensorFlow.js dense-kernel trials compute what descent\'s kernels compute', () => {
+  const [batch, inputs, outputs] = [5, 7, 3];
+  const rng = new Rng(11);
+  const random = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+  const data = { x: random(batch * inputs), w: random(inputs * outputs), b: random(outputs), dy: random(batch * outputs) };
+  const y = new Float32Array(batch * outputs);
+  denseForward(y, data.x, data.w, data.b, batch, inputs, outputs, ActivationCode.relu);
+  const [dw, db, dx, dz] = [new Float32Array(inputs * outputs), new Float32Array(outputs), new Float32Array(batch * inputs), data.dy.slice()];
+  denseBackward(dw, db, dx, dz, data.x, data.w, y, batch, inputs, outputs, ActivationCode.relu);
+
+  it.each(['cpu', 'wasm'])('on %s', async (backend) => {
+    await initTfjs(backend);
+    for (const kind of ['forward', 'backward']) {
+      const trial = await createTfjsKernelTrial(backend, { name: 'check', kind, inputs, outputs, batch }, data);
+      const results = trial.results();
+      trial.step(); // runs and frees, leaving the inputs as they were
+      if (kind === 'forward') {
+        expectClose(results.y, y, `${backend} y`);
+      } else {
+        expectClose(results.dw, dw, `${backend} dw`);
+        expectClose(results.db, db, `${backend} db`);
+        expectClose(results.dx, dx, `${backend} dx`);
+      }
+      expectClose(trial.results()[kind === 'forward' ? 'y' : 'dw'], kind === 'forward' ? y : dw, `${backend} ${kind} again`);
+      trial.dispose();
     }
   });
 });

@@ -9,6 +9,7 @@
 //   const k = await createTfjsKernelTrial(backend, { name, kind, inputs, outputs, batch })
 //   k.step()      one dense forward (relu(x W + b)) or backward (dz = dy * relu'(y),
 //                 dW = x^T dz, db = sum of dz's rows, dx = dz W^T), as descent's kernels
+//   k.results()   the same pass, its results read back as Float32Arrays
 //   k.dispose()
 //   tfjsVersion() -> '4.22.0'
 //
@@ -173,40 +174,56 @@ export async function createTfjsTrial(backendName, trial) {
 /**
  * A dense layer's forward or backward pass alone (`trial.kind` 'forward' or
  * 'backward'), on the same shapes and with the same work as descent's
- * denseForward / denseBackward kernels. Both backends run ops eagerly and
- * synchronously, so the results exist when step() returns; they are freed,
- * not read back (descent's kernels write into buffers the caller keeps).
+ * denseForward / denseBackward kernels. `data` ({x, w, b, dy}: Float32Arrays,
+ * row-major) replaces the random inputs, for checking the results.
+ *
+ * Both backends run ops eagerly and synchronously, so the results exist when
+ * step() returns; step() frees them without reading them back (descent's
+ * kernels write into buffers the caller keeps). results() returns them.
+ * The transposed products are written as tf.transpose + a plain matMul:
+ * tfjs-backend-wasm sends matMul with a transpose flag to a scalar loop
+ * (15-35x slower at these shapes), a plain one to XNNPACK; the cpu
+ * backend runs both alike.
+ *
+ * @param {string} backendName
+ * @param {{name: string, kind: string, inputs: number, outputs: number, batch: number}} trial
+ * @param {{x: Float32Array, w: Float32Array, b: Float32Array, dy: Float32Array} | null} [data]
+ * @returns {Promise<{step: () => void, results: () => Record<string, Float32Array>, dispose: () => void}>}
  */
-export async function createTfjsKernelTrial(backendName, trial) {
+export async function createTfjsKernelTrial(backendName, trial, data = null) {
   const { name, kind, inputs, outputs, batch } = trial;
   if ((kind !== 'forward' && kind !== 'backward') || ![inputs, outputs, batch].every((v) => Number.isInteger(v) && v > 0)) {
     throw new Error(`tfjs peer: bad kernel trial ${JSON.stringify(trial)}`);
   }
   if (tf.getBackend() !== backendName) await initTfjs(backendName);
   const seed = 4321;
-  const x = tf.randomUniform([batch, inputs], 0, 1, 'float32', seed);
-  const w = tf.randomUniform([inputs, outputs], -0.05, 0.05, 'float32', seed + 1);
-  const b = tf.zeros([outputs]);
+  const given = (key, shape) => (data ? tf.tensor(data[key], shape, 'float32') : null);
+  const x = given('x', [batch, inputs]) ?? tf.randomUniform([batch, inputs], 0, 1, 'float32', seed);
+  const w = given('w', [inputs, outputs]) ?? tf.randomUniform([inputs, outputs], -0.05, 0.05, 'float32', seed + 1);
+  const b = given('b', [outputs]) ?? tf.zeros([outputs]);
   const y = tf.fused.matMul({ a: x, b: w, bias: b, activation: 'relu' });
-  const dy = tf.randomUniform([batch, outputs], 0, 1, 'float32', seed + 2);
+  const dy = given('dy', [batch, outputs]) ?? tf.randomUniform([batch, outputs], 0, 1, 'float32', seed + 2);
   let disposed = false;
-  const step = () => {
+  // The pass's results as tensors: [y] forward; [dw, db, dx] backward.
+  const compute = () => {
     if (disposed) throw new Error(`tfjs peer: trial '${name}' already disposed`);
-    if (kind === 'forward') {
-      tf.fused.matMul({ a: x, b: w, bias: b, activation: 'relu' }).dispose();
-      return;
-    }
-    tf.tidy(() => {
+    if (kind === 'forward') return [tf.fused.matMul({ a: x, b: w, bias: b, activation: 'relu' })];
+    return tf.tidy(() => {
       const dz = tf.mul(dy, tf.step(y));
-      tf.matMul(x, dz, true, false); // dW
-      tf.sum(dz, 0); // db
-      tf.matMul(dz, w, false, true); // dx
+      return [tf.matMul(tf.transpose(x), dz), tf.sum(dz, 0), tf.matMul(dz, tf.transpose(w))];
     });
+  };
+  const step = () => tf.dispose(compute());
+  const results = () => {
+    const tensors = compute();
+    const arrays = tensors.map((t) => Float32Array.from(t.dataSync()));
+    tf.dispose(tensors);
+    return kind === 'forward' ? { y: arrays[0] } : { dw: arrays[0], db: arrays[1], dx: arrays[2] };
   };
   const dispose = () => {
     if (disposed) return;
     disposed = true;
     tf.dispose([x, w, b, y, dy]);
   };
-  return { step, dispose };
+  return { step, results, dispose };
 }

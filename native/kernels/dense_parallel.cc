@@ -91,9 +91,6 @@ void run_worker(void* context, int worker) {
     if (job.pool != nullptr) job.pool->barrier();
     for (int part = worker; part < job.parts; part += job.workers) job.phase2(job, part);
   }
-  // The caller waits for the last helper here, spinning briefly, rather
-  // than going to sleep in ThreadPool::run to be woken by it.
-  if (job.pool != nullptr) job.pool->barrier();
 }
 
 // Runs the job's parts on the pool, or all of them on this thread when

@@ -74,7 +74,10 @@ void ThreadPool::run(JobFn fn, void* context) {
   // whether to notify (as in Barrier::wait).
   job_generation_.fetch_add(1, std::memory_order_seq_cst);
   if (sleeping_helpers_.load(std::memory_order_seq_cst) > 0) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    // Passing through the mutex orders us after any helper between its
+    // check and its wait; notifying after unlocking lets the woken helper
+    // take the mutex at once.
+    { std::lock_guard<std::mutex> lock(mutex_); }
     wake_.notify_all();
   }
   fn(context, 0);
@@ -107,7 +110,7 @@ void ThreadPool::helper_loop(int thread) {
     if (stopping_.load(std::memory_order_acquire)) return;
     fn_(context_, thread);
     if (running_.fetch_sub(1, std::memory_order_seq_cst) == 1 && caller_sleeping_.load(std::memory_order_seq_cst)) {
-      std::lock_guard<std::mutex> lock(mutex_);
+      { std::lock_guard<std::mutex> lock(mutex_); }
       done_.notify_one();
     }
   }

@@ -56,8 +56,8 @@ class ThreadPool {
   // A job is published by bumping job_generation_ (fn_ and context_ are
   // written before it); helpers count themselves down in running_.
   alignas(64) std::atomic<std::uint64_t> job_generation_{0};
-  alignas(64) std::atomic<int> running_{0};
-  std::atomic<int> sleeping_helpers_{0};
+  alignas(64) std::atomic<int> running_{0};  // the caller spins on this line alone
+  alignas(64) std::atomic<int> sleeping_helpers_{0};
   std::atomic<bool> caller_sleeping_{false};
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
