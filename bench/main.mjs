@@ -118,12 +118,16 @@ function measureMemory(log) {
     }
   };
   log('memory: one epoch of 60,000 x 784, 784-256-128-10, batch 128 ...');
-  const native = run(process.execPath, [fileURLToPath(new URL('./memory-native.mjs', import.meta.url))]);
+  const script = fileURLToPath(new URL('./memory-native.mjs', import.meta.url));
+  // descent's own path for pixel data keeps bytes; float32 inputs, as
+  // PyTorch's job holds them, are measured too.
+  const native = run(process.execPath, [script]);
+  const nativeFloat = run(process.execPath, [script, '--float']);
   const torch = run('/usr/bin/python3', [
     fileURLToPath(new URL('./peers/torch_peer.py', import.meta.url)),
     JSON.stringify({ mode: 'memory', n: 60000, features: 784, layers: [784, 256, 128, 10], batch: 128 }),
   ]);
-  return { native, pytorch: torch };
+  return { native, 'native float32': nativeFloat, pytorch: torch };
 }
 
 async function main() {

@@ -41,7 +41,7 @@ export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, s
   for (const [name, reason] of Object.entries(skipped)) out.push(`${name}: skipped: ${reason}`);
   if (memory) {
     out.push('');
-    out.push('peak RSS, one epoch of 60,000 x 784 (784-256-128-10, batch 128):');
+    out.push('peak RSS, one epoch of 60,000 x 784 (784-256-128-10, batch 128; native keeps the pixels as bytes):');
     for (const [name, m] of Object.entries(memory)) {
       out.push(
         m.skipped
@@ -50,7 +50,9 @@ export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, s
       );
     }
     if (memory.native?.peakRssMiB && memory.pytorch?.peakRssMiB) {
-      out.push(`  native / pytorch: ${(memory.native.peakRssMiB / memory.pytorch.peakRssMiB).toFixed(2)}`);
+      const ratio = (m) => (m.peakRssMiB / memory.pytorch.peakRssMiB).toFixed(2);
+      const float = memory['native float32'];
+      out.push(`  native / pytorch: ${ratio(memory.native)}${float?.peakRssMiB ? ` (with float32 inputs: ${ratio(float)})` : ''}`);
     }
   }
   if (digits) {
