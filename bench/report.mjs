@@ -14,7 +14,7 @@ export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, s
   out.push(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
   if (sgemmPeak) {
     out.push(
-      `sgemm peak (native, ${sgemmPeak.size}^3, ${sgemmPeak.threads} threads, ${sgemmPeak.blas}): ${sgemmPeak.gflops.toFixed(1)} GFLOP/s, ${sgemmPeak.rounds === 1 ? 'one round' : `the median of ${sgemmPeak.rounds} rounds`}`,
+      `sgemm peak (native, ${sgemmPeak.size}^3, ${sgemmPeak.threads} threads, ${sgemmPeak.blas}): ${sgemmPeak.gflops.toFixed(1)} GFLOP/s, the median of ${sgemmPeak.measurements} (one before each trial of each round; "% peak" is against the one before)`,
     );
   }
   out.push(`each cell: ${rounds === 1 ? 'one round' : `the median of ${rounds} interleaved rounds`}; "native x" = how many times faster descent native is`);

@@ -64,7 +64,7 @@ describe('npm run bench', () => {
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.sgemmPeak.gflops).toBeGreaterThan(0);
-    expect(result.sgemmPeak.rounds).toBe(1);
+    expect(result.sgemmPeak.measurements).toBe(2); // one before each trial
     expect(result.skipped).toEqual({});
     const rows: Row[] = result.rows;
     expect(rows.map((r) => `${r.trial} / ${r.backend}`)).toEqual([
@@ -83,7 +83,9 @@ describe('npm run bench', () => {
       expect(row.usPerStep).toBeGreaterThan(0);
       expect(row.gflops).toBeCloseTo(flops / row.usPerStep / 1e3, 9);
       expect(row.samplesPerSecond).toBeCloseTo((batch * 1e6) / row.usPerStep, 6);
-      expect(row.percentOfPeak).toBeCloseTo((100 * row.gflops) / result.sgemmPeak.gflops, 9);
+      // Against the peak measured just before the trial (one round: that one).
+      const before = result.sgemmPeak.all[row.trial.startsWith('64-32-10') ? 0 : 1];
+      expect(row.percentOfPeak).toBeCloseTo((100 * row.gflops) / before, 9);
       const native = rows.find((r) => r.trial === row.trial && r.backend === 'descent native')!;
       expect(row.nativeSpeedup).toBeCloseTo(row.usPerStep / native.usPerStep, 9);
       expect(row.rounds).toBe(1);
@@ -98,18 +100,18 @@ describe('the table from the rounds', () => {
     expect(() => median([])).toThrow(/no values/);
   });
 
-  it('the sgemm peak is the median of the rounds', () => {
+  it('the sgemm peak is the median of its measurements', () => {
     const peaks = [180, 200, 190].map((gflops) => ({ size: 2048, threads: 2, blas: 'b', gflops }));
-    expect(summarizePeak(peaks)).toEqual({ size: 2048, threads: 2, blas: 'b', gflops: 190, rounds: 3 });
+    expect(summarizePeak(peaks)).toEqual({ size: 2048, threads: 2, blas: 'b', gflops: 190, measurements: 3, all: [180, 200, 190] });
     expect(summarizePeak([])).toBeNull();
   });
 
-  it('each cell is the median over rounds, and ratios are taken between medians', () => {
+  it('each cell is the median over rounds, and "native x" a ratio of medians', () => {
     const trial = { name: '64-32-10 b32', kind: 'step', layers: [64, 32, 10], batch: 32 };
     const samples = new Map();
-    for (const us of [10, 30, 20]) addSample(samples, trial.name, 'descent native', us); // median 20
-    for (const us of [400, 100]) addSample(samples, trial.name, 'pytorch', us); // median 250
-    const rows = summarizeRows([trial], ['descent native', 'tfjs cpu', 'pytorch'], samples, { gflops: 100 });
+    for (const us of [10, 30, 20]) addSample(samples, trial.name, 'descent native', us, 100); // median 20
+    for (const us of [400, 100]) addSample(samples, trial.name, 'pytorch', us, 100); // median 250
+    const rows = summarizeRows([trial], ['descent native', 'tfjs cpu', 'pytorch'], samples);
     expect(rows.map((r: { backend: string }) => r.backend)).toEqual(['descent native', 'pytorch']);
     const [native, torch] = rows;
     const flops = 2 * 32 * (64 * 32 + 32 * 10) * 2 + 2 * 32 * 32 * 10; // forward, dW, and dx above the first layer
@@ -117,6 +119,21 @@ describe('the table from the rounds', () => {
     expect(native.gflops).toBeCloseTo(flops / 20 / 1e3, 12);
     expect(native.percentOfPeak).toBeCloseTo(native.gflops, 12); // of a 100 GFLOP/s peak
     expect(torch).toMatchObject({ usPerStep: 250, rounds: 2, nativeSpeedup: 12.5 });
+  });
+
+  it('the share of the peak is taken round by round against the peak measured just before', () => {
+    const trial = { name: 'dense forward 10x10 b10', kind: 'forward', inputs: 10, outputs: 10, batch: 10 };
+    const flops = 2 * 10 * 10 * 10; // 2000: 1 GFLOP/s at 2 us
+    const samples = new Map();
+    addSample(samples, trial.name, 'descent native', 2, 2); // 1 GFLOP/s of 2: 50%
+    addSample(samples, trial.name, 'descent native', 4, 0.5); // a slow spell hit both: 0.5 of 0.5, 100%
+    addSample(samples, trial.name, 'descent native', 2, 1); // 100%
+    const [row] = summarizeRows([trial], ['descent native'], samples);
+    expect(row.gflops).toBeCloseTo(flops / 2 / 1e3, 12);
+    expect(row.percentOfPeak).toBeCloseTo(100, 12); // the median of 50, 100, 100
+    const withoutPeak = new Map();
+    addSample(withoutPeak, trial.name, 'descent native', 2, null);
+    expect(summarizeRows([trial], ['descent native'], withoutPeak)[0].percentOfPeak).toBeNull();
   });
 });
 
