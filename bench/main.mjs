@@ -42,17 +42,17 @@ function parseOptions() {
   let values;
   try {
     ({ values } = parseArgs({
-    options: {
-      trials: { type: 'string' },
-      backends: { type: 'string' },
-      rounds: { type: 'string', default: '3' },
-      time: { type: 'string', default: '500' },
-      iterations: { type: 'string', default: '5' },
-      threads: { type: 'string', default: '0' },
-      'no-memory': { type: 'boolean', default: false },
-      'no-digits': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      options: {
+        trials: { type: 'string' },
+        backends: { type: 'string' },
+        rounds: { type: 'string', default: '3' },
+        time: { type: 'string', default: '500' },
+        iterations: { type: 'string', default: '5' },
+        threads: { type: 'string', default: '0' },
+        'no-memory': { type: 'boolean', default: false },
+        'no-digits': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
       },
     }));
   } catch (error) {

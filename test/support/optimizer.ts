@@ -1,5 +1,5 @@
-// Optimizer settings for tests, with the defaults fit uses, in the three
-// forms the layers take them: by name (backends), by code (the raw addon),
+// Optimizer settings for tests (fit's defaults, except that no optimizer
+// decays weights unless asked), in the three forms the layers take them: by name (backends), by code (the raw addon),
 // and as one update's hyper-parameters (the kernels).
 import type { UpdateHyper } from '../../src/backend/reference-kernels.js';
 import type { OptimizerSettings } from '../../src/backend/types.js';
