@@ -11,13 +11,15 @@ export type { EarlyStoppingOptions } from './train/early-stopping.js';
 export { TrainingDivergedError } from './train/errors.js';
 export { nativeAvailable, nativeLoadError } from './backend/native.js';
 export type { BackendChoice } from './backend/select.js';
-export type { BackendName } from './backend/types.js';
+export type { BackendName, OptimizerState } from './backend/types.js';
+export type { Plan, PlanLayer, LayerSpec, DenseLayer, ActivationLayer, DropoutLayer, OutputLayer } from './plan.js';
 export {
   HIDDEN_ACTIVATIONS,
   OUTPUT_ACTIVATIONS,
   LOSSES,
   INITS,
   OPTIMIZERS,
+  LAYER_KIND_NAMES,
   type HiddenActivation,
   type OutputActivation,
   type LossName,

@@ -1,113 +1,116 @@
 /**
- * The Network: an architecture, its one contiguous parameter buffer, and
- * the verbs a user calls (fit, evaluate, predict).
+ * The Network: a plan, its one contiguous parameter buffer, the optimizer
+ * state beside it, and the verbs a user calls (fit, evaluate, predict).
  */
-import { predictedClass } from './backend/reference-kernels.js';
 import { selectBackend, type BackendChoice } from './backend/select.js';
-import type { Backend, ModelShape } from './backend/types.js';
+import type { Backend, OptimizerState } from './backend/types.js';
+import { explicitPlan, initializeParameters, shorthandPlan } from './build-plan.js';
 import { checkDataset, floatRows, type CheckedData, type Dataset } from './data/dataset.js';
-import { initializeParameters, parameterLayout, type ParameterLayout } from './layout.js';
-import {
-  HIDDEN_ACTIVATIONS,
-  INITS,
-  LOSSES,
-  OUTPUT_ACTIVATIONS,
-  OUTPUTS_FOR_LOSS,
-  type HiddenActivation,
-  type InitName,
-  type LossName,
-  type OutputActivation,
-} from './spec.js';
+import { predictedClass } from './ops/activations/apply.js';
+import type { HiddenActivation, OutputActivation } from './ops/activations/index.js';
+import type { LossName } from './ops/losses/index.js';
+import type { InitName } from './ops/types.js';
+import { denseLayers, layerSizes, outputLayer, type LayerSpec, type Plan } from './plan.js';
 import { fit, type History } from './train/fit.js';
 import { evaluateOutputs, type Evaluation } from './train/metrics.js';
 import type { FitOptions } from './train/options.js';
-import { describe, expectKnownKeys, expectNonNegativeInteger, expectObject, expectOneOf } from './validate.js';
+import { describe, expectKnownKeys, expectNonNegativeInteger, expectObject } from './validate.js';
 
+/**
+ * A network in one of two forms: the shorthand `layers` (with activation,
+ * output, loss, dropout), or an explicit `plan` of layer descriptors after
+ * `inputs`.
+ */
 export interface NetworkOptions {
   /** Layer sizes, inputs first: [64, 128, 10] is one hidden layer of 128. */
-  layers: number[];
+  layers?: number[];
   /** Hidden activation. Default 'relu'. */
   activation?: HiddenActivation;
   /** Output activation. Default 'softmax'. */
   output?: OutputActivation;
   /** Default: cross-entropy for softmax, binary-cross-entropy for sigmoid, mse otherwise. */
   loss?: LossName;
-  /** Default: 'he' for ReLU-like hidden units, 'glorot' otherwise. */
+  /** Dropout rate after every hidden activation, in [0, 1). Default 0 (none). */
+  dropout?: number;
+  /** Features per row, with `plan`. */
+  inputs?: number;
+  /**
+   * The layers after the inputs, in order, ending in an output layer:
+   * `{ kind: 'dense', units, init? }`, `{ kind: 'activation', activation }`,
+   * `{ kind: 'dropout', rate }`, `{ kind: 'output', activation, loss? }`.
+   */
+  plan?: LayerSpec[];
+  /** Default: what suits the (first) hidden activation: 'he' for ReLU-like units, 'glorot' otherwise. */
   init?: InitName;
-  /** Seed of the initial weights (and, by default, of the batch order). Default 0. */
+  /** Seed of the initial weights (and, by default, of the batch order and dropout). Default 0. */
   seed?: number;
-  /** Default 'auto': native when its addon is built, js otherwise. */
+  /** Default 'auto': native when its addon is built (and has every op of the plan), js otherwise. */
   backend?: BackendChoice;
 }
 
-const NETWORK_OPTION_NAMES = ['layers', 'activation', 'output', 'loss', 'init', 'seed', 'backend'] as const;
+const SHORTHAND_OPTIONS = ['layers', 'activation', 'output', 'loss', 'dropout'] as const;
+const NETWORK_OPTION_NAMES = [...SHORTHAND_OPTIONS, 'inputs', 'plan', 'init', 'seed', 'backend'] as const;
 
 /** The loss that goes with an output activation when none is named. */
-export function defaultLossFor(output: OutputActivation): LossName {
-  if (output === 'softmax') return 'cross-entropy';
-  if (output === 'sigmoid') return 'binary-cross-entropy';
-  return 'mse';
-}
-
-/** The initialisation that suits a hidden activation when none is named. */
-export function defaultInitFor(activation: HiddenActivation): InitName {
-  return activation === 'relu' || activation === 'leaky-relu' ? 'he' : 'glorot';
-}
+export { defaultLossFor, defaultInitFor } from './ops/defaults.js';
 
 export class Network {
-  readonly shape: ModelShape;
-  readonly init: InitName;
+  /** The layers, as both backends run them and model files store them. */
+  readonly plan: Plan;
   readonly seed: number;
-  readonly layout: ParameterLayout;
-  /** Every weight and bias, layer after layer: W (inputs x outputs, row-major), then b. */
+  /** Every weight and bias, dense layer after dense layer: W (inputs x units, row-major), then b. */
   readonly params: Float32Array;
   readonly backend: Backend;
+  /**
+   * The optimizer state beside params (moments laid out like them, and the
+   * update count), or null before the first fit. A later fit with the same
+   * optimizer continues from it.
+   */
+  optimizerState: OptimizerState | null = null;
   private training = false;
 
   constructor(options: NetworkOptions) {
     const o = expectObject('options', options);
     expectKnownKeys('options', o, NETWORK_OPTION_NAMES);
-    const layers = checkLayers(o.layers);
-    const activation = expectOneOf('activation', o.activation ?? 'relu', HIDDEN_ACTIVATIONS);
-    const output = expectOneOf('output', o.output ?? 'softmax', OUTPUT_ACTIVATIONS);
-    const loss = expectOneOf('loss', o.loss ?? defaultLossFor(output), LOSSES);
-    if (!OUTPUTS_FOR_LOSS[loss].includes(output)) {
-      throw new TypeError(
-        `output "${output}" does not fit loss "${loss}": ${loss} expects output ${OUTPUTS_FOR_LOSS[loss]
-          .map((a) => `"${a}"`)
-          .join(' or ')}`,
-      );
+    if (o.plan !== undefined || o.inputs !== undefined) {
+      const mixed = SHORTHAND_OPTIONS.find((key) => o[key] !== undefined);
+      if (mixed) {
+        throw new TypeError(`options.${mixed} belongs to the shorthand form; with options.plan, write it as a layer of the plan`);
+      }
+      this.plan = explicitPlan(o.inputs, o.plan, o.init);
+    } else {
+      this.plan = shorthandPlan(o);
     }
-    const outputs = layers[layers.length - 1];
-    if (output === 'softmax' && outputs < 2) {
-      throw new RangeError(`output "softmax" needs at least 2 output units, received layers ending in ${outputs}`);
-    }
-    this.init = expectOneOf('init', o.init ?? defaultInitFor(activation), INITS);
     this.seed = expectNonNegativeInteger('seed', o.seed ?? 0);
-    this.backend = selectBackend(o.backend ?? 'auto');
-    this.shape = { sizes: layers, activation, output, loss };
-    this.layout = parameterLayout(layers);
-    this.params = new Float32Array(this.layout.size);
-    initializeParameters(this.params, this.layout, this.init, this.seed);
+    this.backend = selectBackend(o.backend ?? 'auto', this.plan);
+    this.params = new Float32Array(this.plan.size);
+    initializeParameters(this.params, this.plan, this.seed);
   }
 
+  /** Layer sizes, inputs first. */
   get layers(): readonly number[] {
-    return this.shape.sizes;
+    return layerSizes(this.plan);
   }
+  /** The first hidden activation ('linear' when there is none). */
   get activation(): HiddenActivation {
-    return this.shape.activation;
+    const first = this.plan.layers.find((layer) => layer.kind === 'activation');
+    return first?.kind === 'activation' ? first.activation : 'linear';
   }
   get output(): OutputActivation {
-    return this.shape.output;
+    return outputLayer(this.plan).activation;
   }
   get loss(): LossName {
-    return this.shape.loss;
+    return outputLayer(this.plan).loss;
+  }
+  /** The initialisation of the first dense layer. */
+  get init(): InitName {
+    return denseLayers(this.plan)[0].init;
   }
   get inputs(): number {
-    return this.shape.sizes[0];
+    return this.plan.inputs;
   }
   get outputs(): number {
-    return this.shape.sizes[this.shape.sizes.length - 1];
+    return this.plan.outputs;
   }
 
   /**
@@ -121,17 +124,7 @@ export class Network {
     }
     this.training = true;
     try {
-      return await fit(
-        {
-          params: this.params,
-          shape: this.shape,
-          seed: this.seed,
-          backend: this.backend,
-          evaluateChecked: (checked) => this.evaluateChecked(checked),
-        },
-        data,
-        options,
-      );
+      return await fit(this, data, options);
     } finally {
       this.training = false;
     }
@@ -142,7 +135,8 @@ export class Network {
     return this.evaluateChecked(checkDataset('data', data, this.inputs, this.outputs));
   }
 
-  private evaluateChecked(data: CheckedData): Evaluation {
+  /** evaluate() on data already checked (fit's validation set). */
+  evaluateChecked(data: CheckedData): Evaluation {
     let outputs: Float32Array;
     if (data.x instanceof Float32Array) {
       outputs = this.predictRows(data.x, data.n);
@@ -154,7 +148,7 @@ export class Network {
       for (let start = 0; start < data.n; start += chunk) {
         const count = Math.min(chunk, data.n - start);
         const rows = floatRows(data.x, data.xScale, this.inputs, start, count, scratch);
-        this.backend.predict(this.params, this.shape, rows, count, outputs.subarray(start * this.outputs, (start + count) * this.outputs));
+        this.backend.predict(this.plan, this.params, rows, count, outputs.subarray(start * this.outputs, (start + count) * this.outputs));
       }
     }
     return evaluateOutputs(outputs, this.outputs, this.loss, data.labels, data.targets, data.classes);
@@ -195,21 +189,7 @@ export class Network {
 
   private predictRows(x: Float32Array, n: number): Float32Array {
     const out = new Float32Array(n * this.outputs);
-    this.backend.predict(this.params, this.shape, x, n, out);
+    this.backend.predict(this.plan, this.params, x, n, out);
     return out;
   }
-}
-
-function checkLayers(value: unknown): number[] {
-  if (!Array.isArray(value) || value.length < 2) {
-    throw new TypeError(
-      `layers must be an array of at least 2 layer sizes (inputs first, e.g. [64, 128, 10]), received ${describe(value)}`,
-    );
-  }
-  value.forEach((size, i) => {
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
-      throw new RangeError(`layers[${i}] must be a positive integer layer size, received ${describe(size)}`);
-    }
-  });
-  return [...value];
 }

@@ -4,7 +4,7 @@ import { Rng } from '../src/rng.js';
 import { trainTestSplit } from '../src/data/split.js';
 import type { Dataset } from '../src/data/dataset.js';
 import type { BackendName } from '../src/backend/types.js';
-import { nativeOptimizer } from './support/optimizer.js';
+import { optimizerSettings } from './support/optimizer.js';
 
 /** The same data twice: as bytes with a scale, and as the floats they stand for. */
 function twins(n: number, features: number, classes: number): { bytes: Dataset; floats: Dataset } {
@@ -60,15 +60,14 @@ describe('byte inputs (Uint8Array x, widened per batch)', () => {
   it('the native trainer re-checks a byte x that is too short', async () => {
     const { loadNativeAddon } = await import('../src/backend/native.js');
     const addon = loadNativeAddon();
-    const params = new Float32Array(4 * 2 + 2);
-    const config = {
-      sizes: [4, 2], activation: 1, output: 5, loss: 0, batchSize: 2, threads: 1,
-      optimizer: nativeOptimizer('sgd'),
-    };
-    expect(() => new addon.Trainer(params, { x: new Uint8Array(7), xScale: 1, n: 2, labels: new Int32Array(2), targets: null }, config)).toThrow(
+    const { plan } = new Network({ layers: [4, 2], backend: 'js' });
+    const params = new Float32Array(plan.size);
+    const config = { batchSize: 2, threads: 1, seed: 0, step: 0, optimizer: optimizerSettings('sgd') };
+    const moments = new Float32Array(0);
+    expect(() => new addon.Trainer(plan, params, moments, { x: new Uint8Array(7), xScale: 1, n: 2, labels: new Int32Array(2), targets: null }, config)).toThrow(
       /data.x must be a Uint8Array of at least 8 elements/,
     );
-    expect(() => new addon.Trainer(params, { x: new Uint8Array(8), xScale: -1, n: 2, labels: new Int32Array(2), targets: null }, config)).toThrow(
+    expect(() => new addon.Trainer(plan, params, moments, { x: new Uint8Array(8), xScale: -1, n: 2, labels: new Int32Array(2), targets: null }, config)).toThrow(
       /data.xScale must be a positive finite number, received -1/,
     );
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Network } from '../src/network.js';
-import { ReferenceModel } from '../src/backend/reference-model.js';
+import { ReferenceDriver } from '../src/backend/reference-driver.js';
 import { optimizerUpdate } from '../src/backend/reference-kernels.js';
-import { OptimizerCode } from '../src/spec.js';
+import type { DenseLayer } from '../src/plan.js';
 import { TrainingDivergedError } from '../src/train/errors.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { Rng } from '../src/rng.js';
@@ -29,12 +29,12 @@ describe('fit', () => {
     await net.fit(data, { epochs: 1, batchSize: 4, optimizer: 'sgd', lr: 0.5, shuffle: false, schedule: 'constant' });
 
     // The same three steps by hand: rows 0-3, 4-7 and 8-9.
-    const model = new ReferenceModel(net.shape, 4);
+    const model = new ReferenceDriver(net.plan, 4);
     const grads = new Float32Array(expected.length);
     for (const [from, to] of [[0, 4], [4, 8], [8, 10]]) {
-      model.lossAndGradient(expected, grads, (data.x as Float32Array).subarray(from * 3, to * 3), (data.y as Int32Array).subarray(from, to), null, to - from);
-      optimizerUpdate(expected, grads, new Float32Array(0), new Float32Array(0), expected.length, {
-        kind: OptimizerCode.sgd, lr: 0.5, momentum: 0, nesterov: false, beta1: 0, beta2: 0, epsilon: 1, weightDecay: 0, step: 1,
+      model.lossAndGradient(expected, grads, (data.x as Float32Array).subarray(from * 3, to * 3), (data.y as Int32Array).subarray(from, to), null, to - from, null);
+      optimizerUpdate(expected, grads, null, expected.length, {
+        kind: 'sgd', lr: 0.5, momentum: 0, nesterov: false, beta1: 0, beta2: 0, epsilon: 1, weightDecay: 0, step: 1,
       });
     }
     for (let i = 0; i < expected.length; i++) expect(net.params[i]).toBeCloseTo(expected[i], 6);
@@ -49,7 +49,7 @@ describe('fit', () => {
     b.params.fill(1);
     await a.fit(data, { epochs: 1, batchSize: 8, optimizer: 'sgd', lr: 0.1, schedule: 'constant' });
     await b.fit(data, { epochs: 1, batchSize: 8, optimizer: 'sgd', lr: 0.1, weightDecay: 0.5, schedule: 'constant' });
-    const { weightOffset, biasOffset } = a.layout.layers[0];
+    const { weightOffset, biasOffset } = a.plan.layers[0] as DenseLayer;
     for (let i = weightOffset; i < biasOffset; i++) expect(b.params[i]).toBeCloseTo(a.params[i] - 0.1 * 0.5 * 1, 6);
     for (let i = biasOffset; i < biasOffset + 3; i++) expect(b.params[i]).toBe(a.params[i]);
   });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { gradcheck } from '../src/diagnose/gradcheck.js';
 import { Network } from '../src/network.js';
-import { HIDDEN_ACTIVATIONS, OUTPUTS_FOR_LOSS, LOSSES } from '../src/spec.js';
-import { ReferenceModel } from '../src/backend/reference-model.js';
+import { HIDDEN_ACTIVATIONS, LOSSES, type OutputActivation } from '../src/spec.js';
+import { LOSSES_BY_NAME } from '../src/ops/losses/index.js';
+import { ReferenceDriver } from '../src/backend/reference-driver.js';
 
-const PAIRS = LOSSES.flatMap((loss) => OUTPUTS_FOR_LOSS[loss].map((output) => ({ output, loss })));
+/** Every output / loss pair the registry allows. */
+const PAIRS = LOSSES.flatMap((loss) => (LOSSES_BY_NAME[loss].outputs as readonly OutputActivation[]).map((output) => ({ output, loss })));
 
 describe('gradcheck', () => {
   for (const activation of HIDDEN_ACTIVATIONS) {
@@ -22,6 +24,37 @@ describe('gradcheck', () => {
       });
     }
   }
+
+  for (const activation of HIDDEN_ACTIVATIONS) {
+    it(`${activation} hidden with dropout: the gradient through one fixed mask checks out`, () => {
+      const report = gradcheck({ layers: [5, 8, 7, 3], activation, dropout: 0.3, seed: 4 }, { batch: 4, seed: 2 });
+      expect(report.checked).toBe(report.total);
+      expect(report.maxRelativeError).toBeLessThan(1e-6);
+    });
+  }
+
+  it('an explicit plan with mixed activations and dropout checks out, layer by layer', () => {
+    const report = gradcheck(
+      {
+        inputs: 6,
+        plan: [
+          { kind: 'dense', units: 9 },
+          { kind: 'activation', activation: 'gelu' },
+          { kind: 'dropout', rate: 0.2 },
+          { kind: 'dense', units: 7 },
+          { kind: 'activation', activation: 'tanh' },
+          { kind: 'dense', units: 5 },
+          { kind: 'activation', activation: 'silu' },
+          { kind: 'dense', units: 4 },
+          { kind: 'output', activation: 'softmax' },
+        ],
+        seed: 1,
+      },
+      { batch: 3 },
+    );
+    expect(report.layers.map((l) => l.planIndex)).toEqual([0, 3, 5, 7]);
+    expect(report.maxRelativeError).toBeLessThan(1e-6);
+  });
 
   it('a single sigmoid output unit with binary cross-entropy checks out', () => {
     const report = gradcheck({ layers: [3, 4, 1], output: 'sigmoid', loss: 'binary-cross-entropy' });
@@ -46,10 +79,10 @@ describe('gradcheck', () => {
   it('finds a wrong gradient and names the layer it is in', () => {
     // Corrupt the analytic gradient of layer 1's weights by 1%, as a wrong
     // derivative would; the loss (and so the finite differences) stay true.
-    const original = ReferenceModel.prototype.lossAndGradient;
+    const original = ReferenceDriver.prototype.lossAndGradient;
     const sizes = [4, 5, 6, 3];
     const layer1Weights = { from: 4 * 5 + 5, to: 4 * 5 + 5 + 5 * 6 };
-    ReferenceModel.prototype.lossAndGradient = function (this: ReferenceModel, params, grads, ...rest) {
+    ReferenceDriver.prototype.lossAndGradient = function (this: ReferenceDriver, params, grads, ...rest) {
       const result = original.call(this, params, grads, ...rest);
       for (let i = layer1Weights.from; i < layer1Weights.to; i++) grads[i] *= 1.01;
       return result;
@@ -62,7 +95,7 @@ describe('gradcheck', () => {
       expect(report.layers[2].weights).toBeLessThan(1e-6);
       expect(report.layers[1].biases).toBeLessThan(1e-6);
     } finally {
-      ReferenceModel.prototype.lossAndGradient = original;
+      ReferenceDriver.prototype.lossAndGradient = original;
     }
   });
 

@@ -15,7 +15,7 @@ describe('Network construction', () => {
     const net = new Network({ layers: [3, 4, 2], backend: 'js' });
     expect(net.params).toBeInstanceOf(Float32Array);
     expect(net.params.length).toBe(3 * 4 + 4 + 4 * 2 + 2);
-    expect(net.layout.layers.map((l) => [l.weightOffset, l.biasOffset])).toEqual([
+    expect(net.plan.layers.flatMap((l) => (l.kind === 'dense' ? [[l.weightOffset, l.biasOffset]] : []))).toEqual([
       [0, 12],
       [16, 24],
     ]);
@@ -64,9 +64,9 @@ describe('bad network options name the parameter, the expectation and the value'
   const cases: [string, unknown, RegExp, ErrorConstructor][] = [
     ['layers missing', {}, /layers must be an array of at least 2 layer sizes .*received undefined/, TypeError],
     ['one layer', { layers: [3] }, /layers must be an array of at least 2 layer sizes .*received \[3\]/, TypeError],
-    ['zero size', { layers: [3, 0, 2] }, /layers\[1\] must be a positive integer layer size, received 0/, RangeError],
-    ['fractional size', { layers: [3, 2.5] }, /layers\[1\] must be a positive integer layer size, received 2.5/, RangeError],
-    ['activation', { layers: [2, 2], activation: 'relu6' }, /activation must be one of "relu", "leaky-relu", "tanh", "sigmoid", "linear", received "relu6"/, TypeError],
+    ['zero size', { layers: [3, 0, 2] }, /layers\[1\] must be a positive integer layer size \(at most 16777216\), received 0/, RangeError],
+    ['fractional size', { layers: [3, 2.5] }, /layers\[1\] must be a positive integer layer size \(at most 16777216\), received 2.5/, RangeError],
+    ['activation', { layers: [2, 2], activation: 'relu6' }, /activation must be one of "relu", "leaky-relu", "tanh", "sigmoid", "linear", "gelu", "silu", received "relu6"/, TypeError],
     ['output', { layers: [2, 2], output: 'softplus' }, /output must be one of .*received "softplus"/, TypeError],
     ['loss', { layers: [2, 2], loss: 'hinge' }, /loss must be one of "cross-entropy", "binary-cross-entropy", "mse", received "hinge"/, TypeError],
     ['mismatch', { layers: [2, 2], output: 'softmax', loss: 'binary-cross-entropy' }, /output "softmax" does not fit loss "binary-cross-entropy": binary-cross-entropy expects output "sigmoid"/, TypeError],
@@ -76,6 +76,11 @@ describe('bad network options name the parameter, the expectation and the value'
     ['seed', { layers: [2, 2], seed: -1 }, /seed must be a non-negative integer, received -1/, RangeError],
     ['backend', { layers: [2, 2], backend: 'gpu' }, /backend must be one of "js", "native", "auto", received "gpu"/, TypeError],
     ['typo', { layers: [2, 2], learningRate: 0.1 }, /options has an unknown option "learningRate"/, TypeError],
+    ['a hole in layers', { layers: [4, , 3] }, /layers\[1\] must be a positive integer layer size .*received a hole in the array/, RangeError],
+    ['too many parameters', { layers: [1, 2e7, 1] }, /layers\[1\] must be a positive integer layer size \(at most 16777216\), received 20000000/, RangeError],
+    ['too many parameters in all', { layers: [16777216, 200, 10] }, /layers \[16777216,200,10\] needs more than 2147483647 parameters/, RangeError],
+    ['dropout of 1', { layers: [2, 3, 2], dropout: 1 }, /dropout must be a number in \[0, 1\), received 1/, RangeError],
+    ['gelu as the output', { layers: [2, 2], output: 'gelu' }, /output must be one of "tanh", "sigmoid", "linear", "softmax", received "gelu"/, TypeError],
   ];
   for (const [name, options, message, type] of cases) {
     it(name, () => {
@@ -182,5 +187,109 @@ describe('predict and evaluate', () => {
     expect(e.accuracy).toBeCloseTo(diagonal / 4, 12);
     const classes = net.predictClasses(tiny().x as Float32Array);
     expect(classes.length).toBe(4);
+  });
+});
+
+describe('an explicit plan', () => {
+  const plan = [
+    { kind: 'dense', units: 5 },
+    { kind: 'activation', activation: 'gelu' },
+    { kind: 'dropout', rate: 0.25 },
+    { kind: 'dense', units: 3 },
+    { kind: 'output', activation: 'softmax' },
+  ] as const;
+
+  it('resolves to plain data with offsets, which JSON keeps whole', () => {
+    const net = new Network({ inputs: 4, plan: [...plan], backend: 'js' });
+    expect(net.plan).toEqual({
+      inputs: 4,
+      outputs: 3,
+      size: 4 * 5 + 5 + 5 * 3 + 3,
+      layers: [
+        { kind: 'dense', inputs: 4, units: 5, init: 'he', weightOffset: 0, biasOffset: 20 },
+        { kind: 'activation', activation: 'gelu' },
+        { kind: 'dropout', rate: 0.25 },
+        { kind: 'dense', inputs: 5, units: 3, init: 'he', weightOffset: 25, biasOffset: 40 },
+        { kind: 'output', activation: 'softmax', loss: 'cross-entropy' },
+      ],
+    });
+    expect(JSON.parse(JSON.stringify(net.plan))).toEqual(net.plan);
+    expect(net.layers).toEqual([4, 5, 3]);
+    expect(net.activation).toBe('gelu');
+  });
+
+  it('the shorthand builds the same plan as its explicit form, with the same weights', () => {
+    const short = new Network({ layers: [4, 5, 3], activation: 'gelu', dropout: 0.25, seed: 3, backend: 'js' });
+    const explicit = new Network({ inputs: 4, plan: [...plan], seed: 3, backend: 'js' });
+    expect(explicit.plan).toEqual(short.plan);
+    expect(Array.from(explicit.params)).toEqual(Array.from(short.params));
+  });
+
+  it('a stored plan (offsets included) builds again', () => {
+    const net = new Network({ inputs: 4, plan: [...plan], backend: 'js' });
+    const again = new Network({ inputs: 4, plan: net.plan.layers as never, backend: 'js' });
+    expect(again.plan).toEqual(net.plan);
+  });
+
+  it('dropout is off in predict and evaluate: the same input gives the same output', () => {
+    const net = new Network({ layers: [4, 16, 3], dropout: 0.5, backend: 'js', seed: 1 });
+    const x = new Float32Array([0.1, -0.2, 0.3, 0.4]);
+    expect(Array.from(net.predict(x))).toEqual(Array.from(net.predict(x)));
+    const plain = new Network({ layers: [4, 16, 3], backend: 'js', seed: 1 });
+    expect(Array.from(net.predict(x))).toEqual(Array.from(plain.predict(x)));
+  });
+
+  const bad: [string, unknown, RegExp, ErrorConstructor][] = [
+    ['an unknown layer kind', [{ kind: 'conv', units: 3 }, { kind: 'output', activation: 'softmax' }], /plan\[0\].kind must be one of "dense", "activation", "dropout", "output", received "conv"/, TypeError],
+    ['a dropout rate of 1', [{ kind: 'dense', units: 3 }, { kind: 'dropout', rate: 1 }, { kind: 'output', activation: 'softmax' }], /plan\[1\].rate must be a number in \[0, 1\), received 1/, RangeError],
+    ['a negative dropout rate', [{ kind: 'dense', units: 3 }, { kind: 'dropout', rate: -0.1 }, { kind: 'output', activation: 'softmax' }], /plan\[1\].rate must be a number in \[0, 1\), received -0.1/, RangeError],
+    ['a dense layer of 0 units', [{ kind: 'dense', units: 0 }, { kind: 'output', activation: 'softmax' }], /plan\[0\].units must be an integer in \[1, 16777216\], received 0/, RangeError],
+    ['no output layer at the end', [{ kind: 'dense', units: 3 }, { kind: 'activation', activation: 'relu' }], /plan\[1\] is a activation layer, but a plan must end in an output layer/, TypeError],
+    ['an output layer before the end', [{ kind: 'dense', units: 3 }, { kind: 'output', activation: 'softmax' }, { kind: 'dense', units: 3 }], /plan\[1\] is an output layer, which must be the plan's last layer/, TypeError],
+    ['softmax as a hidden activation', [{ kind: 'dense', units: 3 }, { kind: 'activation', activation: 'softmax' }, { kind: 'dense', units: 2 }, { kind: 'output', activation: 'softmax' }], /plan\[1\].activation must be one of .*received "softmax" \(an output activation/, TypeError],
+    ['an unknown activation', [{ kind: 'dense', units: 3 }, { kind: 'activation', activation: 'swish' }, { kind: 'output', activation: 'softmax' }], /plan\[1\].activation must be one of "relu", .*received "swish"/, TypeError],
+    ['a loss that does not fit', [{ kind: 'dense', units: 3 }, { kind: 'output', activation: 'tanh', loss: 'cross-entropy' }], /plan\[1\].activation "tanh" does not fit plan\[1\].loss "cross-entropy"/, TypeError],
+    ['an unknown field', [{ kind: 'dense', units: 3, activation: 'relu' }, { kind: 'output', activation: 'softmax' }], /plan\[0\] has an unknown field "activation" for a dense layer/, TypeError],
+    ['no dense layer', [{ kind: 'output', activation: 'softmax' }], /plan has no dense layer/, TypeError],
+    ['a hole', [{ kind: 'dense', units: 3 }, , { kind: 'output', activation: 'softmax' }], /plan\[1\] is missing/, TypeError],
+    ['a stored offset that does not fit', [{ kind: 'dense', units: 3, weightOffset: 4 }, { kind: 'output', activation: 'softmax' }], /plan\[0\].weightOffset must be 0 here, received 4/, RangeError],
+  ];
+  for (const [name, layers, message, type] of bad) {
+    it(`names the layer's index and field: ${name}`, () => {
+      expect(() => new Network({ inputs: 3, plan: layers as never, backend: 'js' })).toThrow(type);
+      expect(() => new Network({ inputs: 3, plan: layers as never, backend: 'js' })).toThrow(message);
+    });
+  }
+
+  it('does not mix with the shorthand', () => {
+    expect(() => new Network({ inputs: 3, plan: [...plan], activation: 'relu' } as never)).toThrow(
+      /options.activation belongs to the shorthand form; with options.plan, write it as a layer of the plan/,
+    );
+    expect(() => new Network({ plan: [...plan] } as never)).toThrow(/inputs must be an integer in \[1, 16777216\]/);
+  });
+});
+
+describe('optimizer state', () => {
+  it('lives beside params, laid out like them, and a second fit continues from it', async () => {
+    const data = tiny();
+    const once = new Network({ layers: [2, 3, 2], backend: 'js', seed: 4 });
+    await once.fit(data, { epochs: 4, batchSize: 2, shuffle: false, schedule: 'constant' });
+    const twice = new Network({ layers: [2, 3, 2], backend: 'js', seed: 4 });
+    await twice.fit(data, { epochs: 2, batchSize: 2, shuffle: false, schedule: 'constant' });
+    expect(twice.optimizerState!.step).toBe(4);
+    expect(twice.optimizerState!.moments.length).toBe(2 * twice.params.length);
+    await twice.fit(data, { epochs: 2, batchSize: 2, shuffle: false, schedule: 'constant' });
+    expect(twice.optimizerState!.step).toBe(8);
+    // Adam's bias correction went on from step 4: the same weights as four epochs straight.
+    expect(Array.from(twice.params)).toEqual(Array.from(once.params));
+  });
+
+  it('another optimizer starts from fresh state', async () => {
+    const net = new Network({ layers: [2, 3, 2], backend: 'js' });
+    await net.fit(tiny(), { epochs: 1, batchSize: 2 });
+    expect(net.optimizerState!.optimizer).toBe('adam');
+    await net.fit(tiny(), { epochs: 1, batchSize: 2, optimizer: 'momentum' });
+    expect(net.optimizerState).toMatchObject({ optimizer: 'momentum', step: 2 });
+    expect(net.optimizerState!.moments.length).toBe(net.params.length);
   });
 });

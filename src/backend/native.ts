@@ -1,50 +1,36 @@
 /**
  * The native backend: the same Backend as reference.ts, computed by the C++
  * addon (native/) over OpenBLAS. This file loads the addon (one loader, one
- * clear failure) and adapts its API to the Backend interface; every argument
- * is re-checked in C++ before memory is touched.
+ * clear failure), checks that its op tables agree with the TypeScript
+ * registry, and adapts its API to the Backend interface; every argument is
+ * re-checked in C++ before memory is touched.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ActivationCode, LEAKY_RELU_SLOPE, LossCode, OptimizerCode } from '../spec.js';
-import type { UpdateHyper } from './reference-kernels.js';
-import type {
-  Backend,
-  EpochRequest,
-  EpochResult,
-  ModelShape,
-  OptimizerSettings,
-  Trainer,
-  TrainerOptions,
-  TrainingData,
-} from './types.js';
+import { ACTIVATIONS } from '../ops/activations/index.js';
+import { LEAKY_RELU_SLOPE } from '../ops/activations/leaky-relu.js';
+import { LAYER_KIND_NAMES } from '../ops/layers/index.js';
+import { LOSSES_BY_NAME } from '../ops/losses/index.js';
+import { OPTIMIZERS_BY_NAME } from '../ops/optimizers/index.js';
+import type { UpdateHyper } from '../ops/types.js';
+import type { Plan } from '../plan.js';
+import type { Backend, EpochRequest, EpochResult, OptimizerSettings, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
 
 /** The ABI version this file speaks (native/binding/addon.cc kAbiVersion). */
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 
-/** Hyper-parameters of one optimizer update: the same object the reference kernel takes. */
-export type NativeUpdateHyper = UpdateHyper;
+/** The tag of the dropout mask generator both sides implement (ops/layers/dropout-mask.ts). */
+const DROPOUT_HASH = 'lowbias32-weyl';
 
 /**
- * The kernels, synchronous, same names and argument order as reference-kernels.ts.
- * denseForward and denseBackward take an optional trailing `threads`: 0 or
- * absent chooses by the work (one thread below 8 MFLOP), 1 runs on the
- * calling thread, n cuts the work into n parts (batch rows; rows of W for
- * dW) on a persistent pool; a given n gives the same bits on every call.
+ * The kernels, synchronous, with the names and argument order of
+ * reference-kernels.ts; ops by name. denseForward and denseBackward take an
+ * optional trailing `threads`: 0 or absent chooses by the work, n cuts the
+ * work into n parts on a persistent pool.
  */
 export interface NativeKernels {
-  denseForward(
-    y: Float32Array,
-    x: Float32Array,
-    w: Float32Array,
-    b: Float32Array,
-    batch: number,
-    inputs: number,
-    outputs: number,
-    act: number,
-    threads?: number,
-  ): void;
+  denseForward(y: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array, batch: number, inputs: number, outputs: number, act: string, threads?: number): void;
   denseBackward(
     dw: Float32Array,
     db: Float32Array,
@@ -56,9 +42,11 @@ export interface NativeKernels {
     batch: number,
     inputs: number,
     outputs: number,
-    act: number,
+    act: string,
     threads?: number,
   ): void;
+  activationForward(a: Float32Array, z: Float32Array, count: number, act: string): void;
+  activationBackward(dz: Float32Array, dy: Float32Array, z: Float32Array, a: Float32Array, count: number, act: string): void;
   outputLoss(
     dz: Float32Array,
     z: Float32Array,
@@ -66,17 +54,13 @@ export interface NativeKernels {
     targets: Float32Array | null,
     batch: number,
     outputs: number,
-    outputAct: number,
-    loss: number,
+    outputAct: string,
+    loss: string,
   ): { lossSum: number; correct: number };
-  optimizerUpdate(
-    p: Float32Array,
-    g: Float32Array,
-    m: Float32Array | null,
-    v: Float32Array | null,
-    count: number,
-    hyper: NativeUpdateHyper,
-  ): void;
+  /** moments: slot k of element i at k * count + i, or null for an optimizer without state. */
+  optimizerUpdate(p: Float32Array, g: Float32Array, moments: Float32Array | null, count: number, hyper: UpdateHyper): void;
+  dropoutForward(y: Float32Array, x: Float32Array, rows: number, width: number, rate: number, seed: number, epoch: number, step: number, layer: number): void;
+  dropoutBackward(dx: Float32Array, dy: Float32Array, rows: number, width: number, rate: number, seed: number, epoch: number, step: number, layer: number): void;
   /**
    * c (m, n) = a (m, k) b (k, n), row-major, the rows of c split over
    * `threads` threads (default 1), each a single-threaded OpenBLAS call.
@@ -85,48 +69,62 @@ export interface NativeKernels {
   sgemm(c: Float32Array, a: Float32Array, b: Float32Array, m: number, n: number, k: number, threads?: number): void;
 }
 
-/** A network's shape in codes, as the addon takes it. */
-export interface NativeShape {
-  sizes: readonly number[];
-  activation: number;
-  output: number;
-}
-
-export interface NativeTrainerConfig extends NativeShape {
-  loss: number;
+export interface NativeTrainerConfig {
   batchSize: number;
   /** 0 chooses by the work per step. */
   threads: number;
-  /** The optimizer settings with the kind as its numeric code. */
-  optimizer: Omit<OptimizerSettings, 'kind'> & { kind: number };
+  /** Seed of the dropout masks. */
+  seed: number;
+  /** Updates already applied to the state (Adam's bias correction continues from it). */
+  step: number;
+  optimizer: OptimizerSettings;
 }
 
-/** addon.Trainer: holds params and data (zero-copy) for its whole life. */
+/**
+ * addon.Trainer: copies the plan, params, moments and data when created
+ * and trains on its own copies, so JS may not free or change what a worker
+ * thread reads. After each epoch it writes the params back; writeState()
+ * writes the moments back and returns the step count.
+ */
 export interface NativeTrainerHandle {
-  /** Runs all batches of one epoch off the JS thread. cancel[0] != 0 stops it between batches. */
-  trainEpoch(order: Uint32Array, batchSize: number, lr: number, cancel?: Int32Array): Promise<EpochResult>;
+  trainEpoch(order: Uint32Array, batchSize: number, lr: number, epoch: number): Promise<EpochResult>;
+  /** Stops the running epoch before its next batch. */
+  cancel(): void;
+  writeState(): number;
   dispose(): void;
   readonly threads: number;
+  readonly step: number;
   readonly running: boolean;
   readonly disposed: boolean;
 }
 
+/** The addon's op tables, generated from native/kernels/ops.h. */
+export interface NativeOps {
+  activation: Record<string, { hidden: boolean; output: boolean; derivative: 'output' | 'input' | 'row' }>;
+  loss: Record<string, { outputs: string[] }>;
+  optimizer: Record<string, { slots: number }>;
+  layer: string[];
+  leakyReluSlope: number;
+  dropoutHash: string;
+}
+
 export interface NativeAddon {
   readonly abiVersion: number;
-  readonly codes: {
-    activation: Record<string, number>;
-    loss: Record<string, number>;
-    optimizer: Record<string, number>;
-    leakyReluSlope: number;
-  };
+  readonly ops: NativeOps;
   /** OpenBLAS's build configuration and the CPU core it chose. */
   readonly blas: { config: string; core: string };
   availableCpus(): number;
-  /** The threads a trainer would use for this network, batch and request (0 = choose). */
-  chooseThreads(sizes: readonly number[], batchSize: number, threads: number): number;
+  /** The threads a trainer would use for this plan, batch and request (0 = choose). */
+  chooseThreads(plan: Plan, batchSize: number, threads: number): number;
   readonly kernels: NativeKernels;
-  predict(params: Float32Array, shape: NativeShape, x: Float32Array, n: number, out: Float32Array): void;
-  readonly Trainer: new (params: Float32Array, data: TrainingData, config: NativeTrainerConfig) => NativeTrainerHandle;
+  predict(plan: Plan, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void;
+  readonly Trainer: new (
+    plan: Plan,
+    params: Float32Array,
+    moments: Float32Array,
+    data: TrainingData,
+    config: NativeTrainerConfig,
+  ) => NativeTrainerHandle;
 }
 
 // --- Loading ---------------------------------------------------------------
@@ -151,25 +149,40 @@ function candidatePaths(): { file: string; label: string }[] {
   return candidates;
 }
 
-/** Why a loaded addon cannot be used with this build of the TypeScript side, or null. */
+/**
+ * Why a loaded addon cannot be used with this build of the TypeScript side,
+ * or null. An op the addon lacks is not a reason (an addon built before the
+ * op existed still runs the plans without it: see unsupported()); an op
+ * both know but describe differently is.
+ */
 function incompatibility(addon: NativeAddon): string | null {
   if (addon.abiVersion !== ABI_VERSION) {
     return `it speaks ABI version ${String(addon.abiVersion)}, this package needs ${ABI_VERSION} (a stale build)`;
   }
-  const tables: [string, Record<string, number>, Record<string, number>][] = [
-    ['activation', ActivationCode, addon.codes.activation],
-    ['loss', LossCode, addon.codes.loss],
-    ['optimizer', OptimizerCode, addon.codes.optimizer],
-  ];
-  for (const [what, expected, actual] of tables) {
-    for (const [name, code] of Object.entries(expected)) {
-      if (actual[name] !== code) {
-        return `its ${what} code for "${name}" is ${String(actual[name])}, src/spec.ts says ${code} (a stale build)`;
-      }
+  const { ops } = addon;
+  for (const [name, op] of Object.entries(ACTIVATIONS)) {
+    const theirs = ops.activation[name];
+    if (theirs && (theirs.hidden !== op.hidden || theirs.output !== op.output || theirs.derivative !== op.derivative)) {
+      return `its activation "${name}" is ${JSON.stringify(theirs)}, the TypeScript registry says hidden ${op.hidden}, output ${op.output}, derivative "${op.derivative}" (a stale build)`;
     }
   }
-  if (addon.codes.leakyReluSlope !== LEAKY_RELU_SLOPE) {
-    return `its leaky ReLU slope is ${addon.codes.leakyReluSlope}, src/spec.ts says ${LEAKY_RELU_SLOPE}`;
+  for (const [name, op] of Object.entries(LOSSES_BY_NAME)) {
+    const theirs = ops.loss[name];
+    if (theirs && [...theirs.outputs].sort().join() !== [...op.outputs].sort().join()) {
+      return `its loss "${name}" accepts outputs ${theirs.outputs.join(', ')}, the TypeScript registry says ${op.outputs.join(', ')} (a stale build)`;
+    }
+  }
+  for (const [name, op] of Object.entries(OPTIMIZERS_BY_NAME)) {
+    const theirs = ops.optimizer[name];
+    if (theirs && theirs.slots !== op.slots) {
+      return `its optimizer "${name}" keeps ${theirs.slots} state slots, the TypeScript registry says ${op.slots} (a stale build)`;
+    }
+  }
+  if (ops.leakyReluSlope !== LEAKY_RELU_SLOPE) {
+    return `its leaky ReLU slope is ${ops.leakyReluSlope}, the TypeScript registry says ${LEAKY_RELU_SLOPE}`;
+  }
+  if (ops.dropoutHash !== DROPOUT_HASH) {
+    return `its dropout masks come from "${ops.dropoutHash}", the TypeScript side uses "${DROPOUT_HASH}"`;
   }
   return null;
 }
@@ -238,20 +251,33 @@ function withJsStack(native: unknown, holder: Error): unknown {
   return error;
 }
 
-function codeOf<T extends Record<string, number>>(table: T, what: string, name: string): number {
-  const code = Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
-  if (code === undefined) {
-    throw new TypeError(`${what} must be one of ${Object.keys(table).map((k) => `"${k}"`).join(', ')}, received ${JSON.stringify(name)}`);
+const REBUILD = 'rebuild the addon (`npm run build:native`) or use backend \'js\'';
+
+/**
+ * Why this addon cannot run a plan: a layer kind, activation or loss it
+ * was built without (an addon older than the op), named by layer index and
+ * field. Null when it can.
+ */
+export function nativeUnsupported(plan: Plan, addon: NativeAddon = loadNativeAddon()): Error | null {
+  for (let i = 0; i < plan.layers.length; i++) {
+    const layer = plan.layers[i];
+    if (!addon.ops.layer.includes(layer.kind)) {
+      return new TypeError(`plan[${i}].kind "${layer.kind}" is not in this build of the native addon (built before it existed): ${REBUILD}`);
+    }
+    if ((layer.kind === 'activation' || layer.kind === 'output') && !addon.ops.activation[layer.activation]) {
+      return new TypeError(`plan[${i}].activation "${layer.activation}" is not in this build of the native addon (built before it existed): ${REBUILD}`);
+    }
+    if (layer.kind === 'output' && !addon.ops.loss[layer.loss]) {
+      return new TypeError(`plan[${i}].loss "${layer.loss}" is not in this build of the native addon (built before it existed): ${REBUILD}`);
+    }
   }
-  return code;
+  return null;
 }
 
-function nativeShape(shape: ModelShape): NativeShape {
-  return {
-    sizes: shape.sizes,
-    activation: codeOf(ActivationCode, 'shape.activation', shape.activation),
-    output: codeOf(ActivationCode, 'shape.output', shape.output),
-  };
+/** Why the addon cannot run an optimizer, naming the option, or null. */
+function optimizerUnsupported(name: string, addon: NativeAddon): Error | null {
+  if (addon.ops.optimizer[name]) return null;
+  return new TypeError(`options.optimizer "${name}" is not in this build of the native addon (built before it existed): ${REBUILD}`);
 }
 
 // --- The backend -------------------------------------------------------------
@@ -269,27 +295,26 @@ const ABORTED_BEFORE_START: EpochResult = {
 export class NativeTrainer implements Trainer {
   private readonly handle: NativeTrainerHandle;
 
-  constructor(params: Float32Array, data: TrainingData, options: TrainerOptions) {
+  constructor(
+    plan: Plan,
+    params: Float32Array,
+    private readonly state: OptimizerState,
+    data: TrainingData,
+    options: TrainerOptions,
+  ) {
     const addon = loadNativeAddon();
-    const { shape, optimizer } = options;
+    const problem = nativeUnsupported(plan, addon) ?? optimizerUnsupported(options.optimizer.kind, addon);
+    if (problem) throw problem;
     const config: NativeTrainerConfig = {
-      ...nativeShape(shape),
-      loss: codeOf(LossCode, 'shape.loss', shape.loss),
       batchSize: options.batchSize,
       threads: options.threads,
-      optimizer: {
-        kind: codeOf(OptimizerCode, 'optimizer.kind', optimizer.kind),
-        momentum: optimizer.momentum,
-        nesterov: optimizer.nesterov,
-        beta1: optimizer.beta1,
-        beta2: optimizer.beta2,
-        epsilon: optimizer.epsilon,
-        weightDecay: optimizer.weightDecay,
-      },
+      seed: options.seed,
+      step: state.step,
+      optimizer: options.optimizer,
     };
     const holder = new Error();
     try {
-      this.handle = new addon.Trainer(params, data, config);
+      this.handle = new addon.Trainer(plan, params, state.moments, data, config);
     } catch (error) {
       throw withJsStack(error, holder);
     }
@@ -301,17 +326,13 @@ export class NativeTrainer implements Trainer {
   }
 
   async trainEpoch(request: EpochRequest): Promise<EpochResult> {
-    const { order, batchSize, lr, signal } = request;
+    const { order, batchSize, lr, epoch, signal } = request;
     const holder = new Error();
     if (signal?.aborted) return { ...ABORTED_BEFORE_START };
-    // The addon reads cancel[0] between batches from its own thread.
-    const cancel = new Int32Array(1);
-    const onAbort = (): void => {
-      Atomics.store(cancel, 0, 1);
-    };
+    const onAbort = (): void => this.handle.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.handle.trainEpoch(order, batchSize, lr, cancel);
+      return await this.handle.trainEpoch(order, batchSize, lr, epoch);
     } catch (error) {
       throw withJsStack(error, holder);
     } finally {
@@ -320,20 +341,30 @@ export class NativeTrainer implements Trainer {
   }
 
   dispose(): void {
-    this.handle.dispose();
+    if (this.handle.disposed) return;
+    try {
+      if (!this.handle.running) this.state.step = this.handle.writeState();
+    } finally {
+      this.handle.dispose();
+    }
   }
 }
 
 export const nativeBackend: Backend = {
   name: 'native',
-  createTrainer(params: Float32Array, data: TrainingData, options: TrainerOptions): Trainer {
-    return new NativeTrainer(params, data, options);
+  unsupported(plan: Plan): Error | null {
+    return nativeUnsupported(plan);
   },
-  predict(params: Float32Array, shape: ModelShape, x: Float32Array, n: number, out: Float32Array): void {
+  createTrainer(plan, params, state, data, options): Trainer {
+    return new NativeTrainer(plan, params, state, data, options);
+  },
+  predict(plan: Plan, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void {
     const addon = loadNativeAddon();
+    const problem = nativeUnsupported(plan, addon);
+    if (problem) throw problem;
     const holder = new Error();
     try {
-      addon.predict(params, nativeShape(shape), x, n, out);
+      addon.predict(plan, params, x, n, out);
     } catch (error) {
       throw withJsStack(error, holder);
     }

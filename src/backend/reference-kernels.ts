@@ -1,118 +1,45 @@
 /**
- * The reference kernels: plain TypeScript, one loop nest per meaning, written
- * to be read. They are the oracle for native/kernels/ (same names, same
- * argument order: outputs first, then inputs, then dimensions) and they run
- * in float32 for training and in float64 for the gradient check.
+ * The reference kernels with the native kernels' signatures (same names,
+ * same argument order: outputs first, then inputs, then dimensions; ops by
+ * name), built from the registry's math. Tests hold every native kernel
+ * against its twin here; the benchmark times both.
  */
-import { ActivationCode, LEAKY_RELU_SLOPE, LossCode, OptimizerCode } from '../spec.js';
+import { activate, activationBackward as activationVjp, predictedClass } from '../ops/activations/apply.js';
+import { activationOp } from '../ops/activations/index.js';
+import { lossOp } from '../ops/losses/index.js';
+import { dense } from '../ops/layers/dense.js';
+import { dropout } from '../ops/layers/dropout.js';
+import type { DenseLayer, DropoutLayer } from '../plan.js';
+import type { Floats, OutputLossResult } from '../ops/types.js';
 
-export type Floats = Float32Array | Float64Array;
+export { optimizerUpdate } from '../ops/optimizers/index.js';
+export { predictedClass };
+export type { Floats, OutputLossResult };
 
-const { linear: LINEAR, relu: RELU, tanh: TANH, sigmoid: SIGMOID, softmax: SOFTMAX } = ActivationCode;
-const LEAKY_RELU = ActivationCode['leaky-relu'];
-
-export function sigmoid(z: number): number {
-  // Split by sign so exp never overflows.
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
+/** A dense layer whose W is at 0 and b right after it, over a buffer holding both. */
+function denseAt(inputs: number, outputs: number): DenseLayer {
+  return { kind: 'dense', inputs, units: outputs, init: 'he', weightOffset: 0, biasOffset: inputs * outputs };
 }
 
-/** Applies an element-wise activation (or a row-wise softmax) in place. */
-export function activateInPlace(y: Floats, rows: number, cols: number, act: number): void {
-  const count = rows * cols;
-  switch (act) {
-    case LINEAR:
-      return;
-    case RELU:
-      for (let i = 0; i < count; i++) if (y[i] < 0) y[i] = 0;
-      return;
-    case LEAKY_RELU:
-      for (let i = 0; i < count; i++) if (y[i] < 0) y[i] *= LEAKY_RELU_SLOPE;
-      return;
-    case TANH:
-      for (let i = 0; i < count; i++) y[i] = Math.tanh(y[i]);
-      return;
-    case SIGMOID:
-      for (let i = 0; i < count; i++) y[i] = sigmoid(y[i]);
-      return;
-    case SOFTMAX:
-      for (let r = 0; r < rows; r++) softmaxRow(y, r * cols, cols);
-      return;
-    default:
-      throw new RangeError(`unknown activation code ${act}`);
-  }
+function joined(w: Floats, b: Floats, inputs: number, outputs: number): Float64Array {
+  const p = new Float64Array(inputs * outputs + outputs);
+  p.set(w.subarray(0, inputs * outputs));
+  p.set(b.subarray(0, outputs), inputs * outputs);
+  return p;
 }
 
-/** Softmax of y[start .. start+cols) in place, shifted by the max for stability. */
-function softmaxRow(y: Floats, start: number, cols: number): void {
-  let max = -Infinity;
-  for (let j = 0; j < cols; j++) max = Math.max(max, y[start + j]);
-  let sum = 0;
-  for (let j = 0; j < cols; j++) {
-    const e = Math.exp(y[start + j] - max);
-    y[start + j] = e;
-    sum += e;
-  }
-  for (let j = 0; j < cols; j++) y[start + j] /= sum;
+/** y = act(x W + b). y (batch, outputs); x (batch, inputs); w (inputs, outputs); b (outputs). */
+export function denseForward(y: Floats, x: Floats, w: Floats, b: Floats, batch: number, inputs: number, outputs: number, act: string): void {
+  const layer = denseAt(inputs, outputs);
+  const z = new Float32Array(batch * outputs);
+  dense.forward(layer, { params: joined(w, b, inputs, outputs), x, y: z, rows: batch, inWidth: inputs, outWidth: outputs, mask: null });
+  activate(activationOp(act), y, z, batch, outputs);
 }
 
 /**
- * Derivative of an element-wise activation, written in terms of its output
- * a = act(z) so the forward pass need not keep z. (Leaky ReLU keeps the sign
- * of z, so a > 0 tells the branch.)
- */
-export function activationDerivativeFromOutput(a: number, act: number): number {
-  switch (act) {
-    case LINEAR:
-      return 1;
-    case RELU:
-      return a > 0 ? 1 : 0;
-    case LEAKY_RELU:
-      return a > 0 ? 1 : LEAKY_RELU_SLOPE;
-    case TANH:
-      return 1 - a * a;
-    case SIGMOID:
-      return a * (1 - a);
-    default:
-      throw new RangeError(`activation code ${act} has no element-wise derivative`);
-  }
-}
-
-/**
- * y = act(x W + b).
- * y is (batch, outputs); x is (batch, inputs); w is (inputs, outputs); b is (outputs).
- */
-export function denseForward(
-  y: Floats,
-  x: Floats,
-  w: Floats,
-  b: Floats,
-  batch: number,
-  inputs: number,
-  outputs: number,
-  act: number,
-): void {
-  for (let r = 0; r < batch; r++) {
-    const yRow = r * outputs;
-    for (let j = 0; j < outputs; j++) y[yRow + j] = b[j];
-    const xRow = r * inputs;
-    for (let i = 0; i < inputs; i++) {
-      const xi = x[xRow + i];
-      if (xi === 0) continue;
-      const wRow = i * outputs;
-      for (let j = 0; j < outputs; j++) y[yRow + j] += xi * w[wRow + j];
-    }
-  }
-  activateInPlace(y, batch, outputs, act);
-}
-
-/**
- * Backward through y = act(x W + b), given dy = dL/dy.
- * dy is overwritten with dz = dy * act'(y). Then dw = x^T dz, db = sum over
- * the batch of dz, and (when dx is not null) dx = dz W^T.
- * dw is (inputs, outputs); db is (outputs); dx is (batch, inputs);
- * dy and y are (batch, outputs); x is (batch, inputs); w is (inputs, outputs).
+ * Backward through y = act(x W + b) given dy = dL/dy, for an activation
+ * whose derivative reads its output: dy becomes dz = dy * act'(y); then
+ * dw = x^T dz, db = the column sums of dz, and dx = dz W^T unless dx is null.
  */
 export function denseBackward(
   dw: Floats,
@@ -125,71 +52,40 @@ export function denseBackward(
   batch: number,
   inputs: number,
   outputs: number,
-  act: number,
+  act: string,
 ): void {
-  const count = batch * outputs;
-  if (act !== LINEAR) {
-    for (let k = 0; k < count; k++) dy[k] *= activationDerivativeFromOutput(y[k], act);
-  }
-  dw.fill(0, 0, inputs * outputs);
-  db.fill(0, 0, outputs);
-  for (let r = 0; r < batch; r++) {
-    const dzRow = r * outputs;
-    for (let j = 0; j < outputs; j++) db[j] += dy[dzRow + j];
-    const xRow = r * inputs;
-    for (let i = 0; i < inputs; i++) {
-      const xi = x[xRow + i];
-      if (xi === 0) continue;
-      const wRow = i * outputs;
-      for (let j = 0; j < outputs; j++) dw[wRow + j] += xi * dy[dzRow + j];
-    }
-  }
-  if (dx === null) return;
-  for (let r = 0; r < batch; r++) {
-    const dzRow = r * outputs;
-    const xRow = r * inputs;
-    for (let i = 0; i < inputs; i++) {
-      const wRow = i * outputs;
-      let sum = 0;
-      for (let j = 0; j < outputs; j++) sum += dy[dzRow + j] * w[wRow + j];
-      dx[xRow + i] = sum;
-    }
-  }
+  const op = activationOp(act);
+  if (op.derivative !== 'output') throw new RangeError(`denseBackward needs an activation whose derivative reads its output; "${act}" reads its input`);
+  activationVjp(op, dy, dy, y, y, batch, outputs);
+  const layer = denseAt(inputs, outputs);
+  const grads = new Float32Array(inputs * outputs + outputs);
+  dense.backward(layer, {
+    params: joined(w, new Float32Array(outputs), inputs, outputs),
+    grads,
+    x,
+    y,
+    dy,
+    dx,
+    rows: batch,
+    inWidth: inputs,
+    outWidth: outputs,
+    mask: null,
+  });
+  dw.set(grads.subarray(0, inputs * outputs));
+  db.set(grads.subarray(inputs * outputs));
 }
 
-/** The target of output unit j for a sample: a float target, or one-hot / 0-1 from a class label. */
-function targetOf(
-  labels: Int32Array | null,
-  targets: Floats | null,
-  r: number,
-  j: number,
-  outputs: number,
-): number {
-  if (targets !== null) return targets[r * outputs + j];
-  const label = labels![r];
-  return outputs === 1 ? label : label === j ? 1 : 0;
+/** a = act(z) over count values (element-wise activations). */
+export function activationForward(a: Floats, z: Floats, count: number, act: string): void {
+  activate(activationOp(act), a, z, 1, count);
 }
 
-/** Per-batch totals from the output kernel. */
-export interface OutputLossResult {
-  /** Sum over the batch of each sample's loss (divide by the batch for the mean). */
-  lossSum: number;
-  /** Samples whose predicted class equals their label (0 without labels). */
-  correct: number;
+/** dz = dy * act'(z, a) over count values. */
+export function activationBackward(dz: Floats, dy: Floats, z: Floats, a: Floats, count: number, act: string): void {
+  activationVjp(activationOp(act), dz, dy, z, a, 1, count);
 }
 
-/**
- * The output activation, the loss and dL/dz in one pass, from the logits z.
- * - cross-entropy (softmax): loss = logsumexp(z) - z_label, dz = (p - onehot) / batch.
- * - binary-cross-entropy (sigmoid): loss = mean_j max(z,0) - z t + log(1 + e^-|z|),
- *   dz = (sigmoid(z) - t) / (batch * outputs).
- * - mse (any output): loss = mean_j (a - t)^2, dz = 2 (a - t) / (batch * outputs) * act'(a),
- *   through the softmax Jacobian when the output is softmax.
- * Targets are float targets (batch, outputs) or class labels (batch), which
- * mean one-hot targets (or 0/1 for a single output unit).
- * dz and z are (batch, outputs); labels is (batch) or null; targets is (batch, outputs) or null.
- * z is left unchanged; dz may not alias z.
- */
+/** The output activation, the loss and dL/dz from the logits z (lossOp(loss).rows over one whole batch). */
 export function outputLoss(
   dz: Floats,
   z: Floats,
@@ -197,124 +93,25 @@ export function outputLoss(
   targets: Floats | null,
   batch: number,
   outputs: number,
-  outputAct: number,
-  loss: number,
+  outputAct: string,
+  loss: string,
 ): OutputLossResult {
-  let lossSum = 0;
-  let correct = 0;
-  const scale = loss === LossCode['cross-entropy'] ? 1 / batch : 1 / (batch * outputs);
-  for (let r = 0; r < batch; r++) {
-    const row = r * outputs;
-    // a = act(z), kept in dz until the gradient replaces it.
-    for (let j = 0; j < outputs; j++) dz[row + j] = z[row + j];
-    activateInPlace(dz.subarray(row, row + outputs), 1, outputs, outputAct);
-    if (labels !== null) correct += predictedClass(dz, row, outputs) === labels[r] ? 1 : 0;
-
-    if (loss === LossCode['cross-entropy']) {
-      let max = -Infinity;
-      for (let j = 0; j < outputs; j++) max = Math.max(max, z[row + j]);
-      let sum = 0;
-      for (let j = 0; j < outputs; j++) sum += Math.exp(z[row + j] - max);
-      const label = labels![r];
-      lossSum += max + Math.log(sum) - z[row + label];
-      for (let j = 0; j < outputs; j++) dz[row + j] = (dz[row + j] - (j === label ? 1 : 0)) * scale;
-    } else if (loss === LossCode['binary-cross-entropy']) {
-      let sampleLoss = 0;
-      for (let j = 0; j < outputs; j++) {
-        const zj = z[row + j];
-        const t = targetOf(labels, targets, r, j, outputs);
-        sampleLoss += Math.max(zj, 0) - zj * t + Math.log1p(Math.exp(-Math.abs(zj)));
-        dz[row + j] = (dz[row + j] - t) * scale;
-      }
-      lossSum += sampleLoss / outputs;
-    } else {
-      let sampleLoss = 0;
-      let dot = 0; // sum_j g_j a_j, for the softmax Jacobian
-      for (let j = 0; j < outputs; j++) {
-        const a = dz[row + j];
-        const diff = a - targetOf(labels, targets, r, j, outputs);
-        sampleLoss += diff * diff;
-        dot += 2 * diff * scale * a;
-      }
-      lossSum += sampleLoss / outputs;
-      for (let j = 0; j < outputs; j++) {
-        const a = dz[row + j];
-        const g = 2 * (a - targetOf(labels, targets, r, j, outputs)) * scale;
-        dz[row + j] = outputAct === SOFTMAX ? a * (g - dot) : g * activationDerivativeFromOutput(a, outputAct);
-      }
-    }
-  }
-  return { lossSum, correct };
+  return lossOp(loss).rows({ dz, z, labels, targets, rows: batch, outputs, act: activationOp(outputAct), scaleBatch: batch });
 }
 
-/**
- * The class a row of activated outputs predicts: the arg max, or for a
- * single output unit 1 when it reaches 0.5.
- */
-export function predictedClass(a: Floats, row: number, outputs: number): number {
-  if (outputs === 1) return a[row] >= 0.5 ? 1 : 0;
-  let best = 0;
-  for (let j = 1; j < outputs; j++) if (a[row + j] > a[row + best]) best = j;
-  return best;
+function dropoutArgs(rate: number, rows: number, width: number, seed: number, epoch: number, step: number, layer: number) {
+  const spec: DropoutLayer = { kind: 'dropout', rate };
+  return { spec, mask: { seed, epoch, step, layer }, rows, inWidth: width, outWidth: width };
 }
 
-/** Hyper-parameters of one optimizer update. */
-export interface UpdateHyper {
-  kind: number;
-  lr: number;
-  momentum: number;
-  nesterov: boolean;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  weightDecay: number;
-  /** 1-based count of updates so far, including this one (Adam's bias correction). */
-  step: number;
+/** y = x * mask / (1 - rate) for one batch of rows x width (inverted dropout, training). */
+export function dropoutForward(y: Floats, x: Floats, rows: number, width: number, rate: number, seed: number, epoch: number, step: number, layer: number): void {
+  const { spec, ...args } = dropoutArgs(rate, rows, width, seed, epoch, step, layer);
+  dropout.forward(spec, { params: y, x, y, ...args });
 }
 
-/**
- * One optimizer update over a stretch of the parameter buffer.
- * - sgd: p -= lr (g + wd p)
- * - momentum: v = mu v + (g + wd p); p -= lr v, or with Nesterov p -= lr (g + wd p + mu v)
- * - adam: L2 decay added to g, bias-corrected moments, p -= lr m^ / (sqrt(v^) + eps)
- * - adamw: decoupled decay p -= lr wd p, then the Adam step on g alone
- * p, g, m (velocity or first moment) and v (second moment) all have count elements;
- * m and v may be empty when the optimizer does not use them.
- */
-export function optimizerUpdate(p: Floats, g: Floats, m: Floats, v: Floats, count: number, h: UpdateHyper): void {
-  const { lr, weightDecay: wd } = h;
-  switch (h.kind) {
-    case OptimizerCode.sgd:
-      for (let i = 0; i < count; i++) p[i] -= lr * (g[i] + wd * p[i]);
-      return;
-    case OptimizerCode.momentum: {
-      const mu = h.momentum;
-      for (let i = 0; i < count; i++) {
-        const grad = g[i] + wd * p[i];
-        m[i] = mu * m[i] + grad;
-        p[i] -= lr * (h.nesterov ? grad + mu * m[i] : m[i]);
-      }
-      return;
-    }
-    case OptimizerCode.adam:
-    case OptimizerCode.adamw: {
-      const { beta1, beta2, epsilon } = h;
-      const decoupled = h.kind === OptimizerCode.adamw;
-      const correction1 = 1 - Math.pow(beta1, h.step);
-      const correction2 = 1 - Math.pow(beta2, h.step);
-      for (let i = 0; i < count; i++) {
-        let grad = g[i];
-        if (decoupled) p[i] -= lr * wd * p[i];
-        else grad += wd * p[i];
-        m[i] = beta1 * m[i] + (1 - beta1) * grad;
-        v[i] = beta2 * v[i] + (1 - beta2) * grad * grad;
-        const mHat = m[i] / correction1;
-        const vHat = v[i] / correction2;
-        p[i] -= (lr * mHat) / (Math.sqrt(vHat) + epsilon);
-      }
-      return;
-    }
-    default:
-      throw new RangeError(`unknown optimizer code ${h.kind}`);
-  }
+/** dx = dy * mask / (1 - rate), the same mask as dropoutForward. */
+export function dropoutBackward(dx: Floats, dy: Floats, rows: number, width: number, rate: number, seed: number, epoch: number, step: number, layer: number): void {
+  const { spec, ...args } = dropoutArgs(rate, rows, width, seed, epoch, step, layer);
+  dropout.backward(spec, { params: dx, grads: dx, x: dy, y: dy, dy, dx, ...args });
 }

@@ -1,24 +1,29 @@
 import { describe } from '../validate.js';
 import { nativeAvailable, nativeBackend, nativeLoadError } from './native.js';
 import { referenceBackend } from './reference.js';
+import type { Plan } from '../plan.js';
 import type { Backend, BackendName } from './types.js';
 
 export type BackendChoice = BackendName | 'auto';
 
 /**
- * The backend for a name: 'auto' is native when the addon loaded and js
- * otherwise; 'native' without the addon throws the loader's error, which
- * lists what was tried and how to fix it.
+ * The backend that runs a plan: 'auto' is native when the addon loaded and
+ * can run the plan, js otherwise; 'native' without the addon throws the
+ * loader's error (what was tried and how to fix it), and with an addon
+ * built before one of the plan's ops, an error naming that layer.
  */
-export function selectBackend(choice: unknown): Backend {
+export function selectBackend(choice: unknown, plan: Plan): Backend {
   switch (choice) {
     case 'js':
       return referenceBackend;
-    case 'native':
+    case 'native': {
       if (!nativeAvailable()) throw nativeLoadError()!;
+      const problem = nativeBackend.unsupported(plan);
+      if (problem) throw problem;
       return nativeBackend;
+    }
     case 'auto':
-      if (nativeAvailable()) return nativeBackend;
+      if (nativeAvailable()) return nativeBackend.unsupported(plan) === null ? nativeBackend : referenceBackend;
       warnOnceAboutFallback();
       return referenceBackend;
     default:

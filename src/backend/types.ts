@@ -2,37 +2,15 @@
  * The one boundary between the training loop and the arithmetic. The
  * reference backend (pure TypeScript) and the native backend (C++ and
  * OpenBLAS) implement it with the same meaning; tests hold one against the
- * other.
+ * other. Both execute a plan (src/plan.ts).
  */
-import type { HiddenActivation, LossName, OptimizerName, OutputActivation } from '../spec.js';
+import type { OptimizerSettings } from '../ops/types.js';
+import type { Plan } from '../plan.js';
 
+export type { OptimizerSettings };
 export type BackendName = 'js' | 'native';
 
-/** The network's architecture, as the kernels need it. */
-export interface ModelShape {
-  /** Layer sizes, inputs first: [64, 128, 10]. */
-  readonly sizes: readonly number[];
-  readonly activation: HiddenActivation;
-  readonly output: OutputActivation;
-  readonly loss: LossName;
-}
-
-export interface OptimizerSettings {
-  readonly kind: OptimizerName;
-  /** Momentum coefficient (momentum optimizer). */
-  readonly momentum: number;
-  readonly nesterov: boolean;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly epsilon: number;
-  /** L2 decay on weights (not biases); decoupled for AdamW. */
-  readonly weightDecay: number;
-}
-
-/**
- * Training data bound to a trainer for its whole life. Nothing is copied:
- * the native backend reads these arrays in place.
- */
+/** Training data, checked, as a trainer reads it. */
 export interface TrainingData {
   /** Row-major (n, features): floats, or bytes that stand for byte x xScale. */
   readonly x: Float32Array | Uint8Array;
@@ -45,13 +23,26 @@ export interface TrainingData {
   readonly targets: Float32Array | null;
 }
 
+/**
+ * The optimizer's state beside the parameters, owned by JS: slot k of
+ * parameter i at moments[k * size + i] (velocity; or Adam's first and
+ * second moments), and the count of updates applied so far. A second fit
+ * with the same optimizer continues from it; a model file can store it.
+ */
+export interface OptimizerState {
+  optimizer: string;
+  step: number;
+  moments: Float32Array;
+}
+
 export interface TrainerOptions {
-  readonly shape: ModelShape;
   readonly optimizer: OptimizerSettings;
   /** The largest batch a step will see. */
   readonly batchSize: number;
   /** Worker threads for the arithmetic (native only; 0 means choose). */
   readonly threads: number;
+  /** Seed of the dropout masks. */
+  readonly seed: number;
 }
 
 export interface EpochRequest {
@@ -59,6 +50,8 @@ export interface EpochRequest {
   readonly order: Uint32Array;
   readonly batchSize: number;
   readonly lr: number;
+  /** 1-based; keys the dropout masks with the batch index. */
+  readonly epoch: number;
   /** Stops between batches once aborted. */
   readonly signal?: AbortSignal;
 }
@@ -84,25 +77,27 @@ export interface EpochResult {
 }
 
 /**
- * One fit's worth of state: the parameters it updates in place (shared
- * with the Network), gradients, optimizer state and workspaces.
+ * One fit's worth of training. After each trainEpoch the parameters are
+ * current; after dispose the optimizer state (moments and step) is too.
  */
 export interface Trainer {
   trainEpoch(request: EpochRequest): Promise<EpochResult>;
-  /** Frees workspaces; the trainer may not be used afterwards. */
+  /** Writes the optimizer state back and frees workspaces; the trainer may not be used afterwards. */
   dispose(): void;
 }
 
 export interface Backend {
   readonly name: BackendName;
+  /** Why this backend cannot run the plan (naming the layer's index and field), or null. */
+  unsupported(plan: Plan): Error | null;
   /**
-   * A trainer that updates `params` in place. The caller keeps params and
-   * data alive and unchanged in size while the trainer lives.
+   * A trainer that updates params (plan.size) and state in place. The
+   * data are read as they are when it is created.
    */
-  createTrainer(params: Float32Array, data: TrainingData, options: TrainerOptions): Trainer;
+  createTrainer(plan: Plan, params: Float32Array, state: OptimizerState, data: TrainingData, options: TrainerOptions): Trainer;
   /**
    * Activated outputs (probabilities for softmax / sigmoid) of n rows of x
    * into out, row-major (n, outputs). Synchronous: meant for moderate n.
    */
-  predict(params: Float32Array, shape: ModelShape, x: Float32Array, n: number, out: Float32Array): void;
+  predict(plan: Plan, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void;
 }

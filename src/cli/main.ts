@@ -66,6 +66,7 @@ export function buildProgram(): Command {
     .option('--layers <sizes>', 'layer sizes, inputs first', parseLayers, [64, 128, 10])
     .addOption(new Option('--activation <name>', 'hidden activation').choices(HIDDEN_ACTIVATIONS).default('relu'))
     .addOption(new Option('--output <name>', 'output activation').choices(OUTPUT_ACTIVATIONS).default('softmax'))
+    .option('--dropout <rate>', 'dropout after every hidden activation (0 for none)', parseNumber('--dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0)
     .addOption(new Option('--loss <name>', 'loss (default: the one that fits --output)').choices(LOSSES))
     .addOption(new Option('--init <name>', 'initialisation (default: he for relu-like, glorot otherwise)').choices(INITS))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default('adam'))

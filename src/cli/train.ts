@@ -15,6 +15,7 @@ export interface TrainCommandOptions {
   layers: number[];
   activation: HiddenActivation;
   output: OutputActivation;
+  dropout: number;
   loss?: LossName;
   init?: InitName;
   optimizer: OptimizerName;
@@ -54,6 +55,7 @@ export async function trainCommand(options: TrainCommandOptions, signal?: AbortS
     activation: options.activation,
     output: options.output,
     loss: options.loss,
+    dropout: options.dropout,
     init: options.init,
     seed: options.seed,
     backend: options.backend,

@@ -4,10 +4,11 @@
  * derivative (tanh where its derivative belonged, say) shows up here as a
  * large relative error in the layers it touches.
  */
-import { ReferenceModel } from '../backend/reference-model.js';
-import type { ModelShape } from '../backend/types.js';
-import { initializeParameters, parameterLayout } from '../layout.js';
+import { ReferenceDriver } from '../backend/reference-driver.js';
+import { initializeParameters } from '../build-plan.js';
 import { Network, type NetworkOptions } from '../network.js';
+import { lossOp } from '../ops/losses/index.js';
+import { denseLayers, outputLayer } from '../plan.js';
 import { Rng } from '../rng.js';
 import {
   expectKnownKeys,
@@ -33,6 +34,8 @@ export interface GradcheckOptions {
 export interface LayerGradcheck {
   /** 0-based dense layer. */
   layer: number;
+  /** Its index in the network's plan. */
+  planIndex: number;
   /** Worst relative error over the checked weights and biases of this layer. */
   weights: number;
   biases: number;
@@ -72,19 +75,17 @@ export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOpti
   const seed = expectNonNegativeInteger('options.seed', o.seed ?? 0);
 
   const network = spec instanceof Network ? spec : new Network({ ...spec, backend: 'js' });
-  const shape: ModelShape = network.shape;
-  const layout = parameterLayout(shape.sizes);
+  const { plan } = network;
   const params = Float64Array.from(network.params);
-  if (!(spec instanceof Network)) initializeParameters(params, layout, network.init, network.seed);
+  if (!(spec instanceof Network)) initializeParameters(params, plan, network.seed);
 
   const rng = new Rng(seed);
-  const inputs = shape.sizes[0];
-  const outputs = shape.sizes[shape.sizes.length - 1];
+  const { inputs, outputs } = plan;
   const x = new Float64Array(batch * inputs);
   for (let i = 0; i < x.length; i++) x[i] = rng.normal();
   let labels: Int32Array | null = null;
   let targets: Float64Array | null = null;
-  if (shape.loss === 'cross-entropy') {
+  if (lossOp(outputLayer(plan).loss).needsLabels) {
     labels = new Int32Array(batch);
     for (let r = 0; r < batch; r++) labels[r] = rng.integer(outputs);
   } else {
@@ -93,14 +94,23 @@ export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOpti
     for (let i = 0; i < targets.length; i++) targets[i] = 0.05 + 0.9 * rng.uniform();
   }
 
-  const model = new ReferenceModel(shape, batch, Float64Array);
-  const analytic = new Float64Array(layout.size);
-  model.lossAndGradient(params, analytic, x, labels, targets, batch);
-  const scratch = new Float64Array(layout.size);
-  const lossAt = (): number => model.lossAndGradient(params, scratch, x, labels, targets, batch).lossSum / batch;
+  // Dropout keeps one mask throughout: the loss is then a smooth function of the weights.
+  const mask = { seed, epoch: 1, step: 0 };
+  const driver = new ReferenceDriver(plan, batch, Float64Array);
+  const analytic = new Float64Array(plan.size);
+  driver.lossAndGradient(params, analytic, x, labels, targets, batch, mask);
+  const scratch = new Float64Array(plan.size);
+  const lossAt = (): number => driver.lossAndGradient(params, scratch, x, labels, targets, batch, mask).lossSum / batch;
 
-  const chosen = chooseParameters(layout.size, maxParameters, rng);
-  const layers: LayerGradcheck[] = layout.layers.map((_, layer) => ({ layer, weights: 0, biases: 0, checked: 0 }));
+  const dense = denseLayers(plan);
+  const chosen = chooseParameters(plan.size, maxParameters, rng);
+  const layers: LayerGradcheck[] = dense.map((slot, layer) => ({
+    layer,
+    planIndex: plan.layers.indexOf(slot),
+    weights: 0,
+    biases: 0,
+    checked: 0,
+  }));
   let maxRelativeError = 0;
   for (const index of chosen) {
     const saved = params[index];
@@ -117,9 +127,9 @@ export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOpti
       (12 * step);
     const error =
       Math.abs(analytic[index] - numeric) / Math.max(Math.abs(analytic[index]), Math.abs(numeric), GRADIENT_FLOOR);
-    const layer = layout.layers.findIndex((slot) => index < slot.biasOffset + slot.outputs);
+    const layer = dense.findIndex((slot) => index < slot.biasOffset + slot.units);
     const entry = layers[layer];
-    if (index < layout.layers[layer].biasOffset) entry.weights = Math.max(entry.weights, error);
+    if (index < dense[layer].biasOffset) entry.weights = Math.max(entry.weights, error);
     else entry.biases = Math.max(entry.biases, error);
     entry.checked++;
     maxRelativeError = Math.max(maxRelativeError, Number.isNaN(error) ? Infinity : error);
@@ -129,7 +139,7 @@ export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOpti
     passed: maxRelativeError <= tolerance,
     tolerance,
     checked: chosen.length,
-    total: layout.size,
+    total: plan.size,
     layers,
   };
 }

@@ -3,7 +3,10 @@
  * schedule, validation, early stopping and callbacks; a backend's trainer
  * runs each epoch's batches in one call.
  */
-import type { Backend, ModelShape } from '../backend/types.js';
+import type { Backend, OptimizerState } from '../backend/types.js';
+import { lossOp } from '../ops/losses/index.js';
+import { optimizerOp } from '../ops/optimizers/index.js';
+import { outputLayer, type Plan } from '../plan.js';
 import { checkDataset, type CheckedData, type Dataset } from '../data/dataset.js';
 import { trainTestSplit } from '../data/split.js';
 import { Rng, shuffledIndices } from '../rng.js';
@@ -24,21 +27,34 @@ export interface History {
 
 /** What the loop needs of a network. */
 export interface FitTarget {
+  readonly plan: Plan;
   readonly params: Float32Array;
-  readonly shape: ModelShape;
   readonly seed: number;
   readonly backend: Backend;
+  optimizerState: OptimizerState | null;
   evaluateChecked(data: CheckedData): Evaluation;
+}
+
+/**
+ * The state this fit's optimizer continues from: the target's when it was
+ * left by the same optimizer, else fresh (zero moments, no steps).
+ */
+function stateFor(target: FitTarget, optimizer: string): OptimizerState {
+  const current = target.optimizerState;
+  const slots = optimizerOp(optimizer).slots;
+  if (current && current.optimizer === optimizer && current.moments.length === slots * target.plan.size) return current;
+  const fresh: OptimizerState = { optimizer, step: 0, moments: new Float32Array(slots * target.plan.size) };
+  target.optimizerState = fresh;
+  return fresh;
 }
 
 export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown): Promise<History> {
   const options = resolveFitOptions(rawOptions, target.seed);
-  const { sizes } = target.shape;
-  const features = sizes[0];
-  const outputs = sizes[sizes.length - 1];
+  const { inputs: features, outputs } = target.plan;
   checkDataset('data', data, features, outputs);
-  if (target.shape.loss === 'cross-entropy' && data.classes === undefined) {
-    throw new TypeError('data.classes must be set for the cross-entropy loss (its y are class indices)');
+  const loss = outputLayer(target.plan).loss;
+  if (lossOp(loss).needsLabels && data.classes === undefined) {
+    throw new TypeError(`data.classes must be set for the ${loss} loss (its y are class indices)`);
   }
 
   let trainSet = data;
@@ -56,10 +72,13 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
   const earlyStopping = earlyStoppingSettings ? new EarlyStopping(earlyStoppingSettings) : null;
 
   const batchSize = Math.min(options.batchSize, train.n);
+  const state = stateFor(target, options.optimizer.kind);
   const trainer = target.backend.createTrainer(
+    target.plan,
     target.params,
+    state,
     { x: train.x, xScale: train.xScale, n: train.n, labels: train.labels, targets: train.targets },
-    { shape: target.shape, optimizer: options.optimizer, batchSize, threads: options.threads },
+    { optimizer: options.optimizer, batchSize, threads: options.threads, seed: options.seed },
   );
   const rng = new Rng(options.seed);
   const inOrder = identityOrder(train.n);
@@ -73,7 +92,7 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
       const lr = lrAt(epoch);
       const order = options.shuffle ? shuffledIndices(train.n, rng) : inOrder;
       epochStart.set(target.params);
-      const result = await trainer.trainEpoch({ order, batchSize, lr, signal: signal ?? undefined });
+      const result = await trainer.trainEpoch({ order, batchSize, lr, epoch, signal: signal ?? undefined });
       if (result.aborted) signal!.throwIfAborted();
       if (result.failedBatch >= 0) {
         const restored = !allFinite(target.params);

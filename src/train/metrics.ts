@@ -3,11 +3,8 @@
  * outputs. Losses match the training kernels' definitions; probabilities
  * are clamped away from 0 and 1 only as far as float32 needs.
  */
-import type { LossName } from '../spec.js';
-import { predictedClass } from '../backend/reference-kernels.js';
-
-/** Smallest probability a log is taken of (float32's smallest normal). */
-const MIN_PROBABILITY = 1.1754944e-38;
+import { predictedClass } from '../ops/activations/apply.js';
+import { lossOp } from '../ops/losses/index.js';
 
 export interface Evaluation {
   /** Mean loss over the samples. */
@@ -22,31 +19,17 @@ export interface Evaluation {
 export function evaluateOutputs(
   outputs: Float32Array,
   width: number,
-  loss: LossName,
+  loss: string,
   labels: Int32Array | null,
   targets: Float32Array | null,
   classes: number | null,
 ): Evaluation {
   const n = outputs.length / width;
+  const op = lossOp(loss);
   let lossSum = 0;
   for (let r = 0; r < n; r++) {
-    const row = r * width;
-    if (loss === 'cross-entropy') {
-      lossSum -= Math.log(Math.max(outputs[row + labels![r]], MIN_PROBABILITY));
-      continue;
-    }
-    let sample = 0;
-    for (let j = 0; j < width; j++) {
-      const a = outputs[row + j];
-      const t = targets ? targets[row + j] : width === 1 ? labels![r] : labels![r] === j ? 1 : 0;
-      if (loss === 'mse') {
-        sample += (a - t) * (a - t);
-      } else {
-        const p = Math.min(Math.max(a, MIN_PROBABILITY), 1 - 5.96e-8);
-        sample -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
-      }
-    }
-    lossSum += sample / width;
+    const target = (j: number): number => (targets ? targets[r * width + j] : width === 1 ? labels![r] : labels![r] === j ? 1 : 0);
+    lossSum += op.sampleLoss(outputs, r * width, width, target);
   }
   const evaluation: Evaluation = { loss: lossSum / n, n };
   if (labels !== null && classes !== null) {

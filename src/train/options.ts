@@ -2,8 +2,8 @@
  * The options of `fit`, named as the CLI names them (camelCase), checked
  * and filled with defaults.
  */
-import { OPTIMIZERS, type OptimizerName } from '../spec.js';
-import type { OptimizerSettings } from '../backend/types.js';
+import { OPTIMIZERS, optimizerOp, type OptimizerName } from '../ops/optimizers/index.js';
+import type { OptimizerSettings } from '../ops/types.js';
 import type { Dataset } from '../data/dataset.js';
 import {
   describe,
@@ -43,7 +43,7 @@ export interface FitOptions {
   batchSize?: number;
   /** Default 'adam'. */
   optimizer?: OptimizerName;
-  /** Learning rate. Default 0.002 for adam/adamw, 0.01 for momentum, 0.1 for sgd. */
+  /** Learning rate. Default: the optimizer's (0.002 for adam/adamw, 0.01 for momentum, 0.1 for sgd). */
   lr?: number;
   /** Momentum coefficient for 'momentum'. Default 0.9. */
   momentum?: number;
@@ -64,7 +64,7 @@ export interface FitOptions {
   schedule?: Schedule;
   /** Reshuffle the rows every epoch. Default true. */
   shuffle?: boolean;
-  /** Seed of the shuffle and of the validation split. Default: the network's seed. */
+  /** Seed of the shuffle, the validation split and the dropout masks. Default: the network's seed. */
   seed?: number;
   /** Arithmetic threads (native backend; 0 chooses by size). Default 0. */
   threads?: number;
@@ -95,8 +95,6 @@ export const FIT_OPTION_NAMES = [
   'signal',
 ] as const;
 
-export const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.1, momentum: 0.01, adam: 0.002, adamw: 0.002 };
-
 export interface ResolvedFitOptions {
   epochs: number;
   batchSize: number;
@@ -116,6 +114,7 @@ export function resolveFitOptions(value: unknown, networkSeed: number): Resolved
   const options = expectObject('options', value ?? {});
   expectKnownKeys('options', options, FIT_OPTION_NAMES);
   const kind = expectOneOf('options.optimizer', options.optimizer ?? 'adam', OPTIMIZERS);
+  const op = optimizerOp(kind);
   const optimizer: OptimizerSettings = {
     kind,
     momentum: expectInRange('options.momentum', options.momentum ?? 0.9, 0, 1),
@@ -123,9 +122,9 @@ export function resolveFitOptions(value: unknown, networkSeed: number): Resolved
     beta1: expectInRange('options.beta1', options.beta1 ?? 0.9, 0, 1),
     beta2: expectInRange('options.beta2', options.beta2 ?? 0.999, 0, 1),
     epsilon: expectPositiveFinite('options.epsilon', options.epsilon ?? 1e-8),
-    weightDecay: expectNonNegativeFinite('options.weightDecay', options.weightDecay ?? (kind === 'adamw' ? 0.01 : 0)),
+    weightDecay: expectNonNegativeFinite('options.weightDecay', options.weightDecay ?? op.defaultWeightDecay),
   };
-  if (optimizer.nesterov && kind !== 'momentum') {
+  if (optimizer.nesterov && !(op.uses as readonly string[]).includes('nesterov')) {
     throw new TypeError(`options.nesterov applies to the "momentum" optimizer, received optimizer "${kind}"`);
   }
   const validation = options.validation ?? null;
@@ -146,7 +145,7 @@ export function resolveFitOptions(value: unknown, networkSeed: number): Resolved
   return {
     epochs: expectPositiveInteger('options.epochs', options.epochs ?? 60),
     batchSize: expectPositiveInteger('options.batchSize', options.batchSize ?? 32),
-    lr: expectPositiveFinite('options.lr', options.lr ?? DEFAULT_LR[kind]),
+    lr: expectPositiveFinite('options.lr', options.lr ?? op.defaultLr),
     optimizer,
     validation: validation as Dataset | number | null,
     earlyStopping: options.earlyStopping,

@@ -1,9 +1,8 @@
 // Optimizer settings for tests (fit's defaults, except that no optimizer
-// decays weights unless asked), in the three forms the layers take them: by name (backends), by code (the raw addon),
-// and as one update's hyper-parameters (the kernels).
-import type { UpdateHyper } from '../../src/backend/reference-kernels.js';
-import type { OptimizerSettings } from '../../src/backend/types.js';
-import { OptimizerCode, type OptimizerName } from '../../src/spec.js';
+// decays weights unless asked), as the backends take them and as one
+// update's hyper-parameters (the kernels).
+import type { OptimizerSettings, UpdateHyper } from '../../src/ops/types.js';
+import type { OptimizerName } from '../../src/spec.js';
 
 const DEFAULTS = { momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 };
 
@@ -11,12 +10,7 @@ export function optimizerSettings(kind: OptimizerName = 'momentum', overrides: P
   return { kind, ...DEFAULTS, ...overrides };
 }
 
-/** The same, as the native Trainer's config takes it (kind as a code). */
-export function nativeOptimizer(kind: OptimizerName = 'momentum', overrides: Partial<OptimizerSettings> = {}) {
-  return { ...optimizerSettings(kind, overrides), kind: OptimizerCode[kind] };
-}
-
 /** One update's hyper-parameters: sgd, lr 0.1, the first step, unless overridden. */
 export function updateHyper(overrides: Partial<UpdateHyper> = {}): UpdateHyper {
-  return { kind: OptimizerCode.sgd, lr: 0.1, step: 1, ...DEFAULTS, ...overrides };
+  return { kind: 'sgd', lr: 0.1, step: 1, ...DEFAULTS, ...overrides };
 }

@@ -1,0 +1,78 @@
+/**
+ * The plan: a network as an ordered list of layer descriptors, plain data
+ * that JSON.stringify keeps whole, each dense layer with its offsets into
+ * the one parameter buffer. Both backends execute it, model files store it,
+ * exports walk it. The layer kinds live in ops/layers/.
+ */
+import type { ActivationName, HiddenActivation, OutputActivation } from './ops/activations/index.js';
+import type { LossName } from './ops/losses/index.js';
+import type { InitName } from './ops/types.js';
+
+/** y = x W + b; W is (inputs, units) row-major at weightOffset, b (units) at biasOffset. */
+export interface DenseLayer {
+  kind: 'dense';
+  inputs: number;
+  units: number;
+  /** How the weights were (and will be) initialised. */
+  init: InitName;
+  weightOffset: number;
+  biasOffset: number;
+}
+
+export interface ActivationLayer {
+  kind: 'activation';
+  activation: HiddenActivation;
+}
+
+/** Inverted dropout while training; the identity in predict and evaluate. */
+export interface DropoutLayer {
+  kind: 'dropout';
+  rate: number;
+}
+
+/** The output activation and the loss trained through it; always last. */
+export interface OutputLayer {
+  kind: 'output';
+  activation: OutputActivation;
+  loss: LossName;
+}
+
+export type PlanLayer = DenseLayer | ActivationLayer | DropoutLayer | OutputLayer;
+export type LayerKindName = PlanLayer['kind'];
+
+export interface Plan {
+  inputs: number;
+  outputs: number;
+  /** The parameter count: the length of the one buffer. */
+  size: number;
+  layers: PlanLayer[];
+}
+
+/** A layer as a user writes it: the kind and its own fields; offsets and widths are filled in. */
+export type LayerSpec =
+  | { kind: 'dense'; units: number; init?: InitName }
+  | { kind: 'activation'; activation: HiddenActivation }
+  | { kind: 'dropout'; rate: number }
+  | { kind: 'output'; activation: OutputActivation; loss?: LossName };
+
+/** The dense layers of a plan, in order. */
+export function denseLayers(plan: Plan): DenseLayer[] {
+  return plan.layers.filter((layer): layer is DenseLayer => layer.kind === 'dense');
+}
+
+/** The output layer (the last). */
+export function outputLayer(plan: Plan): OutputLayer {
+  return plan.layers[plan.layers.length - 1] as OutputLayer;
+}
+
+/** Layer sizes, inputs first: the plan's inputs and every dense layer's units. */
+export function layerSizes(plan: Plan): number[] {
+  return [plan.inputs, ...denseLayers(plan).map((layer) => layer.units)];
+}
+
+/** The activation names a plan uses, hidden and output. */
+export function activationsOf(plan: Plan): ActivationName[] {
+  const names: ActivationName[] = [];
+  for (const layer of plan.layers) if (layer.kind === 'activation' || layer.kind === 'output') names.push(layer.activation);
+  return names;
+}
