@@ -8,14 +8,16 @@
       "sources": [
         "native/kernels/dense.cc",
         "native/kernels/dense_parallel.cc",
+        "native/kernels/dropout.cc",
         "native/kernels/output_loss.cc",
         "native/kernels/optimizer.cc",
-        "native/kernels/network.cc",
+        "native/kernels/plan.cc",
         "native/kernels/thread_pool.cc",
         "native/kernels/trainer.cc",
         "native/binding/addon.cc",
         "native/binding/args.cc",
         "native/binding/kernels_binding.cc",
+        "native/binding/plan_args.cc",
         "native/binding/trainer_binding.cc"
       ],
       "include_dirs": [
@@ -28,7 +30,7 @@
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++14", "-std=gnu++1y"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fno-trapping-math", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off", "-fvisibility=hidden"],
       "conditions": [
         ["OS=='linux'", {
           "cflags_cc+": ["<!@(pkg-config --cflags-only-I openblas 2>/dev/null || true)"],
@@ -40,7 +42,7 @@
           "xcode_settings": {
             "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
             "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno", "-fno-trapping-math"],
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off"],
             "MACOSX_DEPLOYMENT_TARGET": "11.0"
           }
         }]

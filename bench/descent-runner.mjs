@@ -1,10 +1,9 @@
 // descent's own contestants: the native backend and the js reference, on
 // the product path (one trainEpoch call runs many steps, as fit does).
 import { Rng } from '../dist/rng.js';
-import { initializeParameters, parameterLayout } from '../dist/layout.js';
+import { initializeParameters, shorthandPlan } from '../dist/build-plan.js';
 import { referenceBackend } from '../dist/backend/reference.js';
 import * as referenceKernels from '../dist/backend/reference-kernels.js';
-import { ActivationCode } from '../dist/spec.js';
 import { trialFlops } from './trials.mjs';
 
 const MOMENTUM = { kind: 'momentum', momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 };
@@ -36,18 +35,18 @@ export function descentContestant(name, backend, kernels, { flopsPerCall, thread
       if (trial.kind === 'step') {
         const steps = stepsPerCall(trial, flopsPerCall);
         const n = trial.batch * steps;
-        const layout = parameterLayout(trial.layers);
-        const params = new Float32Array(layout.size);
-        initializeParameters(params, layout, 'he', 1);
+        const plan = shorthandPlan({ layers: trial.layers, activation: 'relu', output: 'softmax', init: 'he' });
+        const params = new Float32Array(plan.size);
+        initializeParameters(params, plan, 1);
+        const state = { optimizer: 'momentum', step: 0, moments: new Float32Array(plan.size) };
         const classes = trial.layers[trial.layers.length - 1];
         const x = uniformArray(n * trial.layers[0], rng);
         const labels = Int32Array.from({ length: n }, () => rng.integer(classes));
-        const shape = { sizes: trial.layers, activation: 'relu', output: 'softmax', loss: 'cross-entropy' };
-        const trainer = backend.createTrainer(params, { x, n, labels, targets: null }, {
-          shape,
+        const trainer = backend.createTrainer(plan, params, state, { x, xScale: 1, n, labels, targets: null }, {
           optimizer: MOMENTUM,
           batchSize: trial.batch,
           threads,
+          seed: 1,
         });
         const order = new Uint32Array(n);
         for (let i = 0; i < n; i++) order[i] = i;
@@ -55,7 +54,7 @@ export function descentContestant(name, backend, kernels, { flopsPerCall, thread
         return {
           stepsPerCall: steps,
           call: async () => {
-            const result = await trainer.trainEpoch({ order, batchSize: trial.batch, lr: 0.01 });
+            const result = await trainer.trainEpoch({ order, batchSize: trial.batch, lr: 0.01, epoch: 1 });
             if (result.failedBatch >= 0) throw new Error(`${name} diverged on ${trial.name}`);
           },
           dispose: () => trainer.dispose(),
@@ -66,7 +65,7 @@ export function descentContestant(name, backend, kernels, { flopsPerCall, thread
       const w = uniformArray(inputs * outputs, rng).map((v) => (v - 0.5) * 0.1);
       const b = new Float32Array(outputs);
       const y = uniformArray(batch * outputs, rng);
-      const relu = ActivationCode.relu;
+      const relu = 'relu';
       if (trial.kind === 'forward') {
         return { stepsPerCall: 1, call: () => kernels.denseForward(y, x, w, b, batch, inputs, outputs, relu), dispose() {} };
       }

@@ -5,19 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadNativeAddon, nativeAvailable, nativeBackend } from '../src/backend/native.js';
-import type { ModelShape, OptimizerSettings, Trainer, TrainingData } from '../src/backend/types.js';
-import { initializeParameters, parameterLayout } from '../src/layout.js';
+import type { OptimizerSettings, Trainer, TrainingData } from '../src/backend/types.js';
+import { initializeParameters, shorthandPlan } from '../src/build-plan.js';
+import type { Plan } from '../src/plan.js';
 import { Rng } from '../src/rng.js';
-import { nativeOptimizer, optimizerSettings } from './support/optimizer.js';
+import { optimizerSettings } from './support/optimizer.js';
 
-const BIG: ModelShape = { sizes: [256, 512, 512, 10], activation: 'relu', output: 'softmax', loss: 'cross-entropy' };
-const SMALL: ModelShape = { sizes: [16, 24, 5], activation: 'tanh', output: 'softmax', loss: 'cross-entropy' };
+const BIG: Plan = shorthandPlan({ layers: [256, 512, 512, 10] });
+const SMALL: Plan = shorthandPlan({ layers: [16, 24, 5], activation: 'tanh' });
 const OPTIMIZER: OptimizerSettings = optimizerSettings('momentum');
 
-function dataFor(shape: ModelShape, n: number, seed: number): TrainingData {
+function dataFor(plan: Plan, n: number, seed: number): TrainingData {
   const rng = new Rng(seed);
-  const features = shape.sizes[0];
-  const classes = shape.sizes[shape.sizes.length - 1];
+  const features = plan.inputs;
+  const classes = plan.outputs;
   return {
     x: new Float32Array(n * features).map(() => rng.uniform()),
     xScale: 1,
@@ -27,10 +28,9 @@ function dataFor(shape: ModelShape, n: number, seed: number): TrainingData {
   };
 }
 
-function paramsFor(shape: ModelShape, seed: number): Float32Array {
-  const layout = parameterLayout(shape.sizes);
-  const params = new Float32Array(layout.size);
-  initializeParameters(params, layout, 'he', seed);
+function paramsFor(plan: Plan, seed: number): Float32Array {
+  const params = new Float32Array(plan.size);
+  initializeParameters(params, plan, seed);
   return params;
 }
 
@@ -40,8 +40,9 @@ function longOrder(n: number, batchSize: number, batches: number, seed: number):
   return Uint32Array.from({ length: batchSize * batches }, () => rng.integer(n));
 }
 
-function make(shape: ModelShape, params: Float32Array, data: TrainingData, batchSize: number, threads = 0): Trainer {
-  return nativeBackend.createTrainer(params, data, { shape, optimizer: OPTIMIZER, batchSize, threads });
+function make(plan: Plan, params: Float32Array, data: TrainingData, batchSize: number, threads = 0): Trainer {
+  const state = { optimizer: OPTIMIZER.kind, step: 0, moments: new Float32Array(plan.size) };
+  return nativeBackend.createTrainer(plan, params, state, data, { optimizer: OPTIMIZER, batchSize, threads, seed: 0 });
 }
 
 describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
@@ -50,7 +51,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     const trainer = make(BIG, paramsFor(BIG, 1), data, 128);
     // Size the epoch to take about two seconds on this machine.
     const probe = performance.now();
-    await trainer.trainEpoch({ order: longOrder(2048, 128, 20, 2), batchSize: 128, lr: 0.01 });
+    await trainer.trainEpoch({ order: longOrder(2048, 128, 20, 2), batchSize: 128, lr: 0.01, epoch: 1 });
     const perBatch = Math.max((performance.now() - probe) / 20, 0.05);
     const batches = Math.min(Math.max(Math.ceil(2000 / perBatch), 20), 20_000);
 
@@ -65,7 +66,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     }, 5);
     const started = performance.now();
     try {
-      const result = await trainer.trainEpoch({ order: longOrder(2048, 128, batches, 3), batchSize: 128, lr: 0.01 });
+      const result = await trainer.trainEpoch({ order: longOrder(2048, 128, batches, 3), batchSize: 128, lr: 0.01, epoch: 1 });
       expect(result.steps).toBe(batches);
     } finally {
       clearInterval(timer);
@@ -81,33 +82,31 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
   it('refuses a second concurrent trainEpoch on the same trainer', { timeout: 60_000 }, async () => {
     const data = dataFor(BIG, 1024, 4);
     const trainer = make(BIG, paramsFor(BIG, 4), data, 64);
-    const first = trainer.trainEpoch({ order: longOrder(1024, 64, 40, 5), batchSize: 64, lr: 0.01 });
-    await expect(trainer.trainEpoch({ order: longOrder(1024, 64, 2, 6), batchSize: 64, lr: 0.01 })).rejects.toThrow(
+    const first = trainer.trainEpoch({ order: longOrder(1024, 64, 40, 5), batchSize: 64, lr: 0.01, epoch: 1 });
+    await expect(trainer.trainEpoch({ order: longOrder(1024, 64, 2, 6), batchSize: 64, lr: 0.01, epoch: 1 })).rejects.toThrow(
       /trainEpoch: this trainer is already running an epoch; await the previous trainEpoch before starting another/,
     );
     const result = await first;
     expect(result).toMatchObject({ steps: 40, aborted: false, failedBatch: -1 });
     // Once the first has finished, the trainer takes the next epoch.
-    await expect(trainer.trainEpoch({ order: longOrder(1024, 64, 2, 6), batchSize: 64, lr: 0.01 })).resolves.toMatchObject({ steps: 2 });
+    await expect(trainer.trainEpoch({ order: longOrder(1024, 64, 2, 6), batchSize: 64, lr: 0.01, epoch: 1 })).resolves.toMatchObject({ steps: 2 });
     trainer.dispose();
   });
 
   it('the addon refuses it synchronously', () => {
     const addon = loadNativeAddon();
     const data = dataFor(SMALL, 64, 7);
-    const trainer = new addon.Trainer(paramsFor(SMALL, 7), data, {
-      sizes: SMALL.sizes,
-      activation: 3,
-      output: 5,
-      loss: 0,
+    const trainer = new addon.Trainer(SMALL, paramsFor(SMALL, 7), new Float32Array(0), data, {
       batchSize: 8,
       threads: 1,
-      optimizer: nativeOptimizer('sgd'),
+      seed: 0,
+      step: 0,
+      optimizer: optimizerSettings('sgd'),
     });
     const order = longOrder(64, 8, 10, 8);
-    const first = trainer.trainEpoch(order, 8, 0.1);
+    const first = trainer.trainEpoch(order, 8, 0.1, 1);
     expect(trainer.running).toBe(true);
-    expect(() => trainer.trainEpoch(order, 8, 0.1)).toThrow(/already running an epoch/);
+    expect(() => trainer.trainEpoch(order, 8, 0.1, 1)).toThrow(/already running an epoch/);
     return first.then((result) => {
       expect(result.steps).toBe(10);
       expect(trainer.running).toBe(false);
@@ -122,13 +121,13 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     for (const order of orders) {
       const params = paramsFor(SMALL, 12);
       const trainer = make(SMALL, params, data, 20, 2);
-      await trainer.trainEpoch({ order, batchSize: 20, lr: 0.05 });
+      await trainer.trainEpoch({ order, batchSize: 20, lr: 0.05, epoch: 1 });
       trainer.dispose();
       alone.push(params);
     }
     const together = orders.map(() => paramsFor(SMALL, 12));
     const trainers = together.map((params) => make(SMALL, params, data, 20, 2));
-    const results = await Promise.all(trainers.map((trainer, i) => trainer.trainEpoch({ order: orders[i], batchSize: 20, lr: 0.05 })));
+    const results = await Promise.all(trainers.map((trainer, i) => trainer.trainEpoch({ order: orders[i], batchSize: 20, lr: 0.05, epoch: 1 })));
     for (const result of results) expect(result).toMatchObject({ steps: 200, aborted: false });
     for (let i = 0; i < 2; i++) expect(new Uint32Array(together[i].buffer)).toEqual(new Uint32Array(alone[i].buffer));
     for (const trainer of trainers) trainer.dispose();
@@ -142,7 +141,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 150);
     const started = performance.now();
-    const result = await trainer.trainEpoch({ order, batchSize: 64, lr: 0.01, signal: controller.signal });
+    const result = await trainer.trainEpoch({ order, batchSize: 64, lr: 0.01, epoch: 1, signal: controller.signal });
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(result.aborted).toBe(true);
     expect(result.failedBatch).toBe(-1);
@@ -154,7 +153,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     // Exactly `steps` batches were applied: the same run cut to that length gives the same weights.
     const again = paramsFor(BIG, 13);
     const replay = make(BIG, again, data, 64, 2);
-    await replay.trainEpoch({ order: order.subarray(0, result.steps * 64), batchSize: 64, lr: 0.01 });
+    await replay.trainEpoch({ order: order.subarray(0, result.steps * 64), batchSize: 64, lr: 0.01, epoch: 1 });
     replay.dispose();
     expect(new Uint32Array(params.buffer)).toEqual(new Uint32Array(again.buffer));
   });
@@ -165,7 +164,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     const trainer = make(SMALL, params, dataFor(SMALL, 50, 15), 10);
     const controller = new AbortController();
     controller.abort();
-    const result = await trainer.trainEpoch({ order: longOrder(50, 10, 5, 16), batchSize: 10, lr: 0.1, signal: controller.signal });
+    const result = await trainer.trainEpoch({ order: longOrder(50, 10, 5, 16), batchSize: 10, lr: 0.1, epoch: 1, signal: controller.signal });
     expect(result).toMatchObject({ aborted: true, steps: 0, samples: 0 });
     expect(params).toEqual(before);
     trainer.dispose();
@@ -173,11 +172,11 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
 
   it('dispose during an epoch stops it; the trainer then refuses work', { timeout: 60_000 }, async () => {
     const trainer = make(BIG, paramsFor(BIG, 17), dataFor(BIG, 512, 17), 64, 2);
-    const running = trainer.trainEpoch({ order: longOrder(512, 64, 20_000, 18), batchSize: 64, lr: 0.01 });
+    const running = trainer.trainEpoch({ order: longOrder(512, 64, 20_000, 18), batchSize: 64, lr: 0.01, epoch: 1 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     trainer.dispose();
     const result = await running;
     expect(result.aborted).toBe(true);
-    await expect(trainer.trainEpoch({ order: longOrder(512, 64, 1, 19), batchSize: 64, lr: 0.01 })).rejects.toThrow(/has been disposed/);
+    await expect(trainer.trainEpoch({ order: longOrder(512, 64, 1, 19), batchSize: 64, lr: 0.01, epoch: 1 })).rejects.toThrow(/has been disposed/);
   });
 });

@@ -1,16 +1,18 @@
 // descent_native: the addon's entry point. Exports
-//   abiVersion, codes, blas, availableCpus(), chooseThreads(sizes, batchSize, threads),
-//   kernels: { denseForward, denseBackward, outputLoss, optimizerUpdate, sgemm },
-//   predict(params, shape, x, n, out), Trainer.
+//   abiVersion, ops (the op tables of kernels/ops.h, by name), blas,
+//   availableCpus(), chooseThreads(plan, batchSize, threads),
+//   kernels: { denseForward, denseBackward, activationForward, activationBackward,
+//              outputLoss, optimizerUpdate, dropoutForward, dropoutBackward, sgemm },
+//   predict(plan, params, x, n, out), Trainer.
 #include <napi.h>
 
 #include <string>
 
-#include "../kernels/codes.h"
-#include "../kernels/network.h"
+#include "../kernels/plan.h"
 #include "../kernels/thread_pool.h"
 #include "args.h"
 #include "kernels_binding.h"
+#include "plan_args.h"
 #include "trainer_binding.h"
 
 extern "C" {
@@ -24,46 +26,21 @@ namespace descent_binding {
 
 namespace {
 
-constexpr int kAbiVersion = 1;
+// 2: plans and op names (ops) replace sizes and codes; the trainer owns copies.
+constexpr int kAbiVersion = 2;
 
 Napi::Value AvailableCpus(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), descent::available_cpus());
 }
 
-// chooseThreads(sizes, batchSize, threads): the thread count a trainer with these settings uses.
+// chooseThreads(plan, batchSize, threads): the thread count a trainer with these settings uses.
 Napi::Value ChooseThreads(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::string where = "chooseThreads";
-  const std::vector<int> sizes = layer_sizes(env, where, "sizes", info[0]);
+  const descent::CompiledPlan plan = descent::compile_plan(read_plan(env, where, info[0]));
   const auto batch = integer(env, where, "batchSize", info[1], 1, 1 << 24);
   const auto threads = integer(env, where, "threads", info[2], 0, 1024);
-  const descent::NetworkShape shape = descent::make_shape(sizes, descent::kRelu, descent::kSoftmax, descent::kCrossEntropy);
-  return Napi::Number::New(env, descent::choose_threads(shape, static_cast<int>(batch), static_cast<int>(threads)));
-}
-
-Napi::Object Codes(Napi::Env env) {
-  Napi::Object activation = Napi::Object::New(env);
-  activation.Set("linear", static_cast<int>(descent::kLinear));
-  activation.Set("relu", static_cast<int>(descent::kRelu));
-  activation.Set("leaky-relu", static_cast<int>(descent::kLeakyRelu));
-  activation.Set("tanh", static_cast<int>(descent::kTanh));
-  activation.Set("sigmoid", static_cast<int>(descent::kSigmoid));
-  activation.Set("softmax", static_cast<int>(descent::kSoftmax));
-  Napi::Object loss = Napi::Object::New(env);
-  loss.Set("cross-entropy", static_cast<int>(descent::kCrossEntropy));
-  loss.Set("binary-cross-entropy", static_cast<int>(descent::kBinaryCrossEntropy));
-  loss.Set("mse", static_cast<int>(descent::kMse));
-  Napi::Object optimizer = Napi::Object::New(env);
-  optimizer.Set("sgd", static_cast<int>(descent::kSgd));
-  optimizer.Set("momentum", static_cast<int>(descent::kMomentum));
-  optimizer.Set("adam", static_cast<int>(descent::kAdam));
-  optimizer.Set("adamw", static_cast<int>(descent::kAdamW));
-  Napi::Object codes = Napi::Object::New(env);
-  codes.Set("activation", activation);
-  codes.Set("loss", loss);
-  codes.Set("optimizer", optimizer);
-  codes.Set("leakyReluSlope", Napi::Number::New(env, descent::kLeakyReluSlope));
-  return codes;
+  return Napi::Number::New(env, descent::choose_threads(plan, static_cast<int>(batch), static_cast<int>(threads)));
 }
 
 }  // namespace
@@ -75,7 +52,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   openblas_set_num_threads(1);
 
   exports.Set("abiVersion", Napi::Number::New(env, kAbiVersion));
-  exports.Set("codes", Codes(env));
+  exports.Set("ops", ops_object(env));
   Napi::Object blas = Napi::Object::New(env);
   blas.Set("config", Napi::String::New(env, openblas_get_config()));
   blas.Set("core", Napi::String::New(env, openblas_get_corename()));

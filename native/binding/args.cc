@@ -3,7 +3,6 @@
 #include <cmath>
 #include <sstream>
 
-#include "../kernels/codes.h"
 
 namespace descent_binding {
 
@@ -33,6 +32,8 @@ std::string with_article(const char* name) {
   return std::string(vowel ? "an " : "a ") + name;
 }
 
+}  // namespace
+
 std::string number_text(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
@@ -41,6 +42,8 @@ std::string number_text(double value) {
   out << value;
   return out.str();
 }
+
+namespace {
 
 bool is_detached(const Napi::TypedArray& array) {
   bool detached = false;
@@ -162,71 +165,6 @@ Napi::Object object(const Napi::Env& env, const std::string& where, const std::s
     fail_type(env, where, name + " must be an object, received " + describe(v));
   }
   return v.As<Napi::Object>();
-}
-
-std::vector<int> layer_sizes(const Napi::Env& env, const std::string& where, const std::string& name,
-                             const Napi::Value& v) {
-  if (!v.IsArray()) {
-    fail_type(env, where, name + " must be an array of at least two positive integers, received " + describe(v));
-  }
-  Napi::Array array = v.As<Napi::Array>();
-  if (array.Length() < 2) {
-    fail_range(env, where, name + " must be an array of at least two positive integers, received " + describe(v));
-  }
-  std::vector<int> sizes;
-  constexpr std::int64_t kMaxSize = 1 << 24;
-  for (uint32_t i = 0; i < array.Length(); i++) {
-    sizes.push_back(static_cast<int>(
-        integer(env, where, name + "[" + std::to_string(i) + "]", array.Get(i), 1, kMaxSize)));
-  }
-  double params = 0;
-  for (std::size_t l = 0; l + 1 < sizes.size(); l++) params += (static_cast<double>(sizes[l]) + 1) * sizes[l + 1];
-  if (params > 2147483647.0) {
-    fail_range(env, where,
-               name + " " + sizes_text(sizes) + " needs " + number_text(params) +
-                   " parameters, more than the 2147483647 a Float32Array can index here");
-  }
-  return sizes;
-}
-
-std::string sizes_text(const std::vector<int>& sizes) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < sizes.size(); i++) text += (i ? ", " : "") + std::to_string(sizes[i]);
-  return text + "]";
-}
-
-int activation_code(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v,
-                    bool elementwise_only) {
-  const int max = elementwise_only ? descent::kSigmoid : descent::kSoftmax;
-  const std::string expected =
-      name + (elementwise_only
-                  ? " must be an element-wise activation code (0 linear, 1 relu, 2 leaky-relu, 3 tanh, 4 sigmoid; "
-                    "softmax has no element-wise derivative)"
-                  : " must be an activation code (0 linear, 1 relu, 2 leaky-relu, 3 tanh, 4 sigmoid, 5 softmax)");
-  if (!v.IsNumber()) fail_type(env, where, expected + ", received " + describe(v));
-  const double value = v.As<Napi::Number>().DoubleValue();
-  if (std::floor(value) != value || value < 0 || value > max) fail_range(env, where, expected + ", received " + describe(v));
-  return static_cast<int>(value);
-}
-
-int loss_code(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v) {
-  const std::string expected = name + " must be a loss code (0 cross-entropy, 1 binary-cross-entropy, 2 mse)";
-  if (!v.IsNumber()) fail_type(env, where, expected + ", received " + describe(v));
-  const double value = v.As<Napi::Number>().DoubleValue();
-  if (std::floor(value) != value || !descent::is_loss(static_cast<int>(value))) {
-    fail_range(env, where, expected + ", received " + describe(v));
-  }
-  return static_cast<int>(value);
-}
-
-int optimizer_code(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v) {
-  const std::string expected = name + " must be an optimizer code (0 sgd, 1 momentum, 2 adam, 3 adamw)";
-  if (!v.IsNumber()) fail_type(env, where, expected + ", received " + describe(v));
-  const double value = v.As<Napi::Number>().DoubleValue();
-  if (std::floor(value) != value || !descent::is_optimizer(static_cast<int>(value))) {
-    fail_range(env, where, expected + ", received " + describe(v));
-  }
-  return static_cast<int>(value);
 }
 
 void check_labels(const Napi::Env& env, const std::string& where, const std::string& name, const std::int32_t* labels,

@@ -64,17 +64,8 @@ double finite(const Napi::Env& env, const std::string& where, const std::string&
 bool boolean(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v);
 Napi::Object object(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v);
 
-// Layer sizes: an array of at least two positive integers, each layer's
-// weight count small enough to index.
-std::vector<int> layer_sizes(const Napi::Env& env, const std::string& where, const std::string& name,
-                             const Napi::Value& v);
-std::string sizes_text(const std::vector<int>& sizes);
-
-// Activation / loss / optimizer codes with the set of accepted values.
-int activation_code(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v,
-                    bool elementwise_only);
-int loss_code(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v);
-int optimizer_code(const Napi::Env& env, const std::string& where, const std::string& name, const Napi::Value& v);
+// The number as text ("NaN", "12.5", "1e+300").
+std::string number_text(double value);
 
 // Every label a class index for `outputs` output units: [0, outputs), or
 // 0/1 for a single unit. Names the first offender.

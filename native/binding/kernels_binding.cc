@@ -5,12 +5,13 @@
 
 #include <string>
 
-#include "../kernels/codes.h"
 #include "../kernels/dense.h"
 #include "../kernels/dense_parallel.h"
+#include "../kernels/dropout.h"
 #include "../kernels/optimizer.h"
 #include "../kernels/output_loss.h"
 #include "args.h"
+#include "plan_args.h"
 
 namespace descent_binding {
 
@@ -63,7 +64,7 @@ Napi::Value DenseForward(const Napi::CallbackInfo& info) {
   const auto batch = integer(env, where, "batch", info[4], 1, kMaxDim);
   const auto inputs = integer(env, where, "inputs", info[5], 1, kMaxWidth);
   const auto outputs = integer(env, where, "outputs", info[6], 1, kMaxWidth);
-  const int act = activation_code(env, where, "act", info[7], false);
+  const descent::Act act = activation_name(env, where, "act", info[7], ActUse::Any);
   const int threads = threads_arg(info, where, 8);
   const FloatArg y = float_array(env, where, "y", info[0], batch * outputs, product("batch", batch, "outputs", outputs));
   const FloatArg x = float_array(env, where, "x", info[1], batch * inputs, product("batch", batch, "inputs", inputs));
@@ -84,7 +85,7 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   const auto batch = integer(env, where, "batch", info[7], 1, kMaxDim);
   const auto inputs = integer(env, where, "inputs", info[8], 1, kMaxWidth);
   const auto outputs = integer(env, where, "outputs", info[9], 1, kMaxWidth);
-  const int act = activation_code(env, where, "act", info[10], true);
+  const descent::Act act = activation_name(env, where, "act", info[10], ActUse::FromOutput);
   const int threads = threads_arg(info, where, 11);
   const std::string bo = product("batch", batch, "outputs", outputs);
   const std::string bi = product("batch", batch, "inputs", inputs);
@@ -116,8 +117,9 @@ Napi::Value OutputLoss(const Napi::CallbackInfo& info) {
   need_args(info, where, 8, "(dz, z, labels, targets, batch, outputs, outputAct, loss)");
   const auto batch = integer(env, where, "batch", info[4], 1, kMaxDim);
   const auto outputs = integer(env, where, "outputs", info[5], 1, kMaxWidth);
-  const int output_act = activation_code(env, where, "outputAct", info[6], false);
-  const int loss = loss_code(env, where, "loss", info[7]);
+  const descent::Act output_act = activation_name(env, where, "outputAct", info[6], ActUse::Output);
+  const descent::Loss loss = loss_name(env, where, "loss", info[7]);
+  check_loss_output(env, where, "loss", loss, output_act);
   const std::string bo = product("batch", batch, "outputs", outputs);
   const FloatArg dz = float_array(env, where, "dz", info[0], batch * outputs, bo);
   const FloatArg z = float_array(env, where, "z", info[1], batch * outputs, bo);
@@ -126,7 +128,7 @@ Napi::Value OutputLoss(const Napi::CallbackInfo& info) {
   if (labels.data == nullptr && targets.data == nullptr) {
     fail_type(env, where, "labels or targets must be given (both are null)");
   }
-  if (loss == descent::kCrossEntropy && labels.data == nullptr) {
+  if (loss == descent::Loss::CrossEntropy && labels.data == nullptr) {
     fail_type(env, where, "labels must be an Int32Array of class indices for the cross-entropy loss, received null");
   }
   if (labels.data != nullptr) check_labels(env, where, "labels", labels.data, batch, static_cast<int>(outputs));
@@ -143,39 +145,103 @@ Napi::Value OutputLoss(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// optimizerUpdate(p, g, m, v, count, hyper)
+// optimizerUpdate(p, g, moments | null, count, hyper): moments holds slot k
+// of element i at k * count + i (slots from the optimizer's table entry).
 Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::string where = "optimizerUpdate";
-  need_args(info, where, 6, "(p, g, m, v, count, hyper)");
-  const auto count = integer(env, where, "count", info[4], 0, 4294967295LL);
-  const Napi::Object h = object(env, where, "hyper", info[5]);
-  descent::UpdateHyper hyper{};
-  hyper.kind = optimizer_code(env, where, "hyper.kind", h.Get("kind"));
-  hyper.lr = finite(env, where, "hyper.lr", h.Get("lr"));
-  hyper.momentum = finite(env, where, "hyper.momentum", h.Get("momentum"));
-  hyper.nesterov = boolean(env, where, "hyper.nesterov", h.Get("nesterov"));
-  hyper.beta1 = finite(env, where, "hyper.beta1", h.Get("beta1"));
-  hyper.beta2 = finite(env, where, "hyper.beta2", h.Get("beta2"));
-  hyper.epsilon = finite(env, where, "hyper.epsilon", h.Get("epsilon"));
-  hyper.weight_decay = finite(env, where, "hyper.weightDecay", h.Get("weightDecay"));
-  hyper.step = static_cast<double>(integer(env, where, "hyper.step", h.Get("step"), 1, 9007199254740991LL));
-  const bool uses_m = hyper.kind != descent::kSgd;
-  const bool uses_v = hyper.kind == descent::kAdam || hyper.kind == descent::kAdamW;
+  need_args(info, where, 5, "(p, g, moments, count, hyper)");
+  const auto count = integer(env, where, "count", info[3], 0, 2147483647LL);
+  const descent::UpdateHyper hyper = read_hyper(env, where, "hyper", info[4], true);
+  const int slots = descent::optimizer_slots(hyper.kind);
   const FloatArg p = float_array(env, where, "p", info[0], count, "count");
   const FloatArg g = float_array(env, where, "g", info[1], count, "count");
-  const FloatArg m = float_array(env, where, "m", info[2], uses_m ? count : 0,
-                                 uses_m ? "count; the optimizer keeps a first moment" : "", !uses_m);
-  const FloatArg v = float_array(env, where, "v", info[3], uses_v ? count : 0,
-                                 uses_v ? "count; the optimizer keeps a second moment" : "", !uses_v);
+  const FloatArg moments =
+      slots > 0 ? float_array(env, where, "moments", info[2], slots * count,
+                              "slots * count = " + std::to_string(slots) + " * " + std::to_string(count) + " for '" +
+                                  descent::info(hyper.kind).name + "'")
+                : float_array(env, where, "moments", info[2], 0, "", true);
   const Named np{"p", p.data, p.length * 4}, ng{"g", g.data, g.length * 4},
-      nm{"m", uses_m ? m.data : nullptr, m.length * 4}, nv{"v", uses_v ? v.data : nullptr, v.length * 4};
-  check_disjoint(env, where, np, {ng, nm, nv});
-  check_disjoint(env, where, nm, {ng, nv});
-  check_disjoint(env, where, nv, {ng});
-  descent::optimizer_update(p.data, g.data, uses_m ? m.data : nullptr, uses_v ? v.data : nullptr, count, hyper);
+      nm{"moments", slots > 0 ? moments.data : nullptr, moments.length * 4};
+  check_disjoint(env, where, np, {ng, nm});
+  check_disjoint(env, where, nm, {ng});
+  descent::optimizer_update(p.data, g.data, slots > 0 ? moments.data : nullptr, static_cast<long>(count), count,
+                            hyper);
   return env.Undefined();
 }
+
+// activationForward(a, z, count, act): a = act(z), element-wise; a may be z.
+Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "activationForward";
+  need_args(info, where, 4, "(a, z, count, act)");
+  const auto count = integer(env, where, "count", info[2], 0, kMaxDim);
+  const descent::Act act = activation_name(env, where, "act", info[3], ActUse::Elementwise);
+  const FloatArg a = float_array(env, where, "a", info[0], count, "count");
+  const FloatArg z = float_array(env, where, "z", info[1], count, "count");
+  if (a.data != z.data) check_disjoint(env, where, {"a", a.data, a.length * 4}, {{"z", z.data, z.length * 4}});
+  descent::activation_forward(a.data, z.data, static_cast<long>(count), act);
+  return env.Undefined();
+}
+
+// activationBackward(dz, dy, z, a, count, act): dz = dy * act'(z, a). The
+// one of z and a the derivative does not read may be null; dz may be dy.
+Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "activationBackward";
+  need_args(info, where, 6, "(dz, dy, z, a, count, act)");
+  const auto count = integer(env, where, "count", info[4], 0, kMaxDim);
+  const descent::Act act = activation_name(env, where, "act", info[5], ActUse::Elementwise);
+  const bool from_input = descent::info(act).derivative == descent::Derivative::Input;
+  const FloatArg dz = float_array(env, where, "dz", info[0], count, "count");
+  const FloatArg dy = float_array(env, where, "dy", info[1], count, "count");
+  const FloatArg z = float_array(env, where, "z", info[2], count, "count", !from_input);
+  const FloatArg a = float_array(env, where, "a", info[3], count, "count", from_input);
+  const Named ndz{"dz", dz.data, dz.length * 4};
+  check_disjoint(env, where, ndz, {{"z", z.data, z.length * 4}, {"a", a.data, a.length * 4}});
+  if (dz.data != dy.data) check_disjoint(env, where, ndz, {{"dy", dy.data, dy.length * 4}});
+  descent::activation_backward_elementwise(dz.data, dy.data, from_input ? z.data : nullptr,
+                                           from_input ? nullptr : a.data, static_cast<long>(count), act);
+  return env.Undefined();
+}
+
+// dropoutForward(y, x, rows, width, rate, seed, epoch, step, layer) and
+// dropoutBackward(dx, dy, ...): the same masked scale (kernels/dropout.h).
+Napi::Value Dropout(const Napi::CallbackInfo& info, const char* where_name, const char* out_name,
+                    const char* in_name) {
+  const Napi::Env env = info.Env();
+  const std::string where = where_name;
+  need_args(info, where, 9, "(out, in, rows, width, rate, seed, epoch, step, layer)");
+  const auto rows = integer(env, where, "rows", info[2], 0, kMaxDim);
+  const auto width = integer(env, where, "width", info[3], 1, kMaxWidth);
+  const Napi::Value rate_value = info[4];
+  const std::string rate_expected = "rate must be a number in [0, 1), received ";
+  if (!rate_value.IsNumber()) fail_type(env, where, rate_expected + describe(rate_value));
+  const double rate = rate_value.As<Napi::Number>().DoubleValue();
+  if (!(rate >= 0.0 && rate < 1.0)) fail_range(env, where, rate_expected + describe(rate_value));
+  const auto seed = integer(env, where, "seed", info[5], 0, 9007199254740991LL);
+  const auto epoch = integer(env, where, "epoch", info[6], 0, 4294967295LL);
+  const auto step = integer(env, where, "step", info[7], 0, 4294967295LL);
+  const auto layer = integer(env, where, "layer", info[8], 0, 4294967295LL);
+  if (rows * width > kMaxDim) {
+    fail_range(env, where, "rows * width = " + std::to_string(rows) + " * " + std::to_string(width) +
+                               " must be at most " + std::to_string(kMaxDim));
+  }
+  const std::string rw = product("rows", rows, "width", width);
+  const FloatArg out = float_array(env, where, out_name, info[0], rows * width, rw);
+  const FloatArg in = float_array(env, where, in_name, info[1], rows * width, rw);
+  if (out.data != in.data) {
+    check_disjoint(env, where, {out_name, out.data, out.length * 4}, {{in_name, in.data, in.length * 4}});
+  }
+  descent::dropout_apply(out.data, in.data, static_cast<int>(rows), static_cast<int>(width), 0,
+                         descent::dropout_key(static_cast<double>(seed), static_cast<std::uint32_t>(epoch),
+                                              static_cast<std::uint32_t>(step), static_cast<std::uint32_t>(layer)),
+                         descent::dropout_params(rate));
+  return env.Undefined();
+}
+
+Napi::Value DropoutForward(const Napi::CallbackInfo& info) { return Dropout(info, "dropoutForward", "y", "x"); }
+Napi::Value DropoutBackward(const Napi::CallbackInfo& info) { return Dropout(info, "dropoutBackward", "dx", "dy"); }
 
 // sgemm(c, a, b, m, n, k, threads = 1): c (m, n) = a (m, k) b (k, n), row-major.
 Napi::Value Sgemm(const Napi::CallbackInfo& info) {
@@ -202,7 +268,11 @@ Napi::Object KernelsObject(Napi::Env env) {
   kernels.Set("denseForward", Napi::Function::New(env, DenseForward, "denseForward"));
   kernels.Set("denseBackward", Napi::Function::New(env, DenseBackward, "denseBackward"));
   kernels.Set("outputLoss", Napi::Function::New(env, OutputLoss, "outputLoss"));
+  kernels.Set("activationForward", Napi::Function::New(env, ActivationForward, "activationForward"));
+  kernels.Set("activationBackward", Napi::Function::New(env, ActivationBackward, "activationBackward"));
   kernels.Set("optimizerUpdate", Napi::Function::New(env, OptimizerUpdate, "optimizerUpdate"));
+  kernels.Set("dropoutForward", Napi::Function::New(env, DropoutForward, "dropoutForward"));
+  kernels.Set("dropoutBackward", Napi::Function::New(env, DropoutBackward, "dropoutBackward"));
   kernels.Set("sgemm", Napi::Function::New(env, Sgemm, "sgemm"));
   return kernels;
 }

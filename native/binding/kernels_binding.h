@@ -4,7 +4,8 @@
 
 namespace descent_binding {
 
-// { denseForward, denseBackward, outputLoss, optimizerUpdate, sgemm }
+// { denseForward, denseBackward, activationForward, activationBackward, outputLoss,
+//   optimizerUpdate, dropoutForward, dropoutBackward, sgemm }
 Napi::Object KernelsObject(Napi::Env env);
 
 }  // namespace descent_binding

@@ -1,13 +1,14 @@
 #include "trainer_binding.h"
 
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <string>
 
-#include "../kernels/codes.h"
-#include "../kernels/network.h"
+#include "../kernels/plan.h"
 #include "args.h"
+#include "plan_args.h"
 
 namespace descent_binding {
 
@@ -16,69 +17,37 @@ namespace {
 constexpr std::int64_t kMaxRows = 4294967295LL;  // order holds uint32 row indices
 constexpr std::int64_t kMaxBatch = 1 << 24;
 constexpr std::int64_t kMaxThreads = 1024;
-
-const char* const kActivationNames[] = {"linear", "relu", "leaky-relu", "tanh", "sigmoid", "softmax"};
-const char* const kLossNames[] = {"cross-entropy", "binary-cross-entropy", "mse"};
+constexpr std::int64_t kMaxSafeInteger = 9007199254740991LL;
 
 std::string rows_text(const char* a, std::int64_t x, const char* b, std::int64_t y) {
   return std::string(a) + " * " + b + " = " + std::to_string(x) + " * " + std::to_string(y);
 }
 
-// The typed arrays a trainer reads, fetched again (and re-checked) before every epoch.
-struct DataViews {
-  FloatArg params;
-  FloatArg x;       // float inputs, or {nullptr, 0} when x_bytes holds them
-  Uint8Arg x_bytes;  // byte inputs (scaled by data.xScale), or {nullptr, 0}
-  Int32Arg labels;
-  FloatArg targets;
-};
-
-DataViews fetch_views(const Napi::Env& env, const std::string& where, const descent::NetworkShape& shape,
-                      const Napi::Value& params, const Napi::Value& x, const Napi::Value& labels,
-                      const Napi::Value& targets, std::int64_t n) {
-  DataViews views{};
-  views.params = float_array_exact(env, where, "params", params, shape.param_count,
-                                   "the parameter layout of " + sizes_text(shape.sizes));
-  const std::string x_rows = rows_text("n", n, "inputs", shape.inputs());
-  if (x.IsTypedArray() && x.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
-    views.x = FloatArg{nullptr, 0};
-    views.x_bytes = uint8_array(env, where, "data.x", x, n * shape.inputs(), x_rows);
-  } else {
-    views.x = float_array(env, where, "data.x", x, n * shape.inputs(), x_rows);
-    views.x_bytes = Uint8Arg{nullptr, 0};
-  }
-  views.labels = int32_array(env, where, "data.labels", labels, n, "n", true);
-  views.targets = float_array(env, where, "data.targets", targets, n * shape.outputs(),
-                              rows_text("n", n, "outputs", shape.outputs()), true);
-  if (views.labels.data != nullptr) {
-    check_labels(env, where, "data.labels", views.labels.data, static_cast<std::size_t>(n), shape.outputs());
-  }
-  if (overlaps(views.params.data, views.params.length * 4, views.x.data, views.x.length * 4) ||
-      overlaps(views.params.data, views.params.length * 4, views.x_bytes.data, views.x_bytes.length) ||
-      overlaps(views.params.data, views.params.length * 4, views.targets.data, views.targets.length * 4) ||
-      overlaps(views.params.data, views.params.length * 4, views.labels.data, views.labels.length * 4)) {
-    fail(env, where, "params must not share memory with data.x, data.labels or data.targets");
-  }
-  return views;
+bool is_detached(const Napi::Env& env, const Napi::TypedArray& array) {
+  bool detached = false;
+  napi_value buffer = array.ArrayBuffer();
+  return napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached;
 }
 
-descent::NetworkShape read_shape(const Napi::Env& env, const std::string& where, const Napi::Object& config,
-                                 bool with_loss) {
-  const std::vector<int> sizes = layer_sizes(env, where, "config.sizes", config.Get("sizes"));
-  const int hidden = activation_code(env, where, "config.activation", config.Get("activation"), true);
-  const int output = activation_code(env, where, "config.output", config.Get("output"), false);
-  int loss = descent::kMse;
-  if (with_loss) {
-    loss = loss_code(env, where, "config.loss", config.Get("loss"));
-    if (!descent::loss_accepts_output(loss, output)) {
-      fail_range(env, where,
-                 std::string("config.output ") + std::to_string(output) + " (" + kActivationNames[output] +
-                     ") cannot be used with config.loss " + std::to_string(loss) + " (" + kLossNames[loss] +
-                     "): cross-entropy needs softmax (5), binary-cross-entropy needs sigmoid (4), mse takes "
-                     "linear, tanh, sigmoid or softmax");
-    }
+// The JS Float32Array held by `ref`, if it still has exactly `length`
+// elements and is not detached; otherwise null with the reason in `why`.
+float* live_float_array(const Napi::Env& env, const Napi::ObjectReference& ref, std::size_t length,
+                        std::string* why) {
+  const Napi::Value v = ref.Value();
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    *why = "is no longer a Float32Array";
+    return nullptr;
   }
-  return descent::make_shape(sizes, hidden, output, loss);
+  const Napi::TypedArray array = v.As<Napi::TypedArray>();
+  if (is_detached(env, array)) {
+    *why = "was detached (its buffer transferred) while the trainer held it";
+    return nullptr;
+  }
+  if (array.ElementLength() != length) {
+    *why = "has length " + std::to_string(array.ElementLength()) + ", not " + std::to_string(length);
+    return nullptr;
+  }
+  return v.As<Napi::Float32Array>().Data();
 }
 
 }  // namespace
@@ -88,32 +57,26 @@ descent::NetworkShape read_shape(const Napi::Env& env, const std::string& where,
 
 class EpochWorker : public Napi::AsyncWorker {
  public:
-  EpochWorker(Napi::Env env, TrainerWrap* trainer, const Napi::Object& self, const Napi::Object& order,
-              const Napi::Value& cancel, float* params, const descent::TrainingSet& data, const std::uint32_t* index,
-              long order_length, int batch_size, double lr, const std::int32_t* cancel_flag)
+  EpochWorker(Napi::Env env, TrainerWrap* trainer, const Napi::Object& self, int batch_size, double lr,
+              std::uint32_t epoch)
       : Napi::AsyncWorker(env, "descent:trainEpoch"),
         deferred_(Napi::Promise::Deferred::New(env)),
         trainer_(trainer),
-        params_(params),
-        data_(data),
-        index_(index),
-        order_length_(order_length),
         batch_size_(batch_size),
         lr_(lr),
-        cancel_flag_(cancel_flag) {
-    // Keep the trainer (and through it params and data), the order and the
-    // cancel flag alive until the epoch is over.
+        epoch_(epoch) {
+    // Keep the trainer alive until the epoch is over.
     self_ = Napi::Persistent(self);
-    order_ = Napi::Persistent(order);
-    if (cancel.IsObject()) cancel_ = Napi::Persistent(cancel.As<Napi::Object>());
   }
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
-  // No N-API here: raw pointers only.
+  // No N-API here, and only the trainer's own memory.
   void Execute() override {
     try {
-      outcome_ = trainer_->core_->train_epoch(params_, data_, index_, order_length_, batch_size_, lr_, cancel_flag_);
+      const std::vector<std::uint32_t>& order = trainer_->order_;
+      outcome_ = trainer_->core_->train_epoch(order.data(), static_cast<long>(order.size()), batch_size_, lr_,
+                                              epoch_);
     } catch (const std::bad_alloc&) {
       SetError("trainEpoch: out of memory");
     } catch (const std::exception& e) {
@@ -123,6 +86,20 @@ class EpochWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
+    // Copy the trained params into the JS array the trainer was given.
+    const descent::FloatBuffer& params = trainer_->core_->params();
+    std::string why;
+    float* target = trainer_->params_.IsEmpty()
+                        ? nullptr
+                        : live_float_array(env, trainer_->params_, params.size(), &why);
+    if (target == nullptr) {
+      trainer_->EpochFinished();
+      deferred_.Reject(Napi::TypeError::New(env, "trainEpoch: params " + why +
+                                                     "; the trained parameters could not be written back")
+                           .Value());
+      return;
+    }
+    if (params.size() > 0) std::memcpy(target, params.data(), params.size() * sizeof(float));
     trainer_->EpochFinished();
     Napi::Object result = Napi::Object::New(env);
     result.Set("lossSum", Napi::Number::New(env, outcome_.loss_sum));
@@ -144,15 +121,9 @@ class EpochWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   TrainerWrap* trainer_;
   Napi::ObjectReference self_;
-  Napi::ObjectReference order_;
-  Napi::ObjectReference cancel_;
-  float* params_;
-  descent::TrainingSet data_;
-  const std::uint32_t* index_;
-  long order_length_;
   int batch_size_;
   double lr_;
-  const std::int32_t* cancel_flag_;
+  std::uint32_t epoch_;
   descent::EpochOutcome outcome_;
 };
 
@@ -162,8 +133,11 @@ Napi::Function TrainerWrap::Define(Napi::Env env) {
   return DefineClass(env, "Trainer",
                      {
                          InstanceMethod<&TrainerWrap::TrainEpoch>("trainEpoch"),
+                         InstanceMethod<&TrainerWrap::Cancel>("cancel"),
+                         InstanceMethod<&TrainerWrap::WriteState>("writeState"),
                          InstanceMethod<&TrainerWrap::Dispose>("dispose"),
                          InstanceAccessor<&TrainerWrap::Threads>("threads"),
+                         InstanceAccessor<&TrainerWrap::Step>("step"),
                          InstanceAccessor<&TrainerWrap::Running>("running"),
                          InstanceAccessor<&TrainerWrap::Disposed>("disposed"),
                      });
@@ -173,58 +147,117 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
   const Napi::Env env = info.Env();
   const std::string where = "Trainer";
   if (!info.IsConstructCall()) fail_type(env, where, "must be called with new");
-  if (info.Length() < 3) {
-    fail_type(env, where, "expected 3 arguments (params, data, config), received " + std::to_string(info.Length()));
+  if (info.Length() < 5) {
+    fail_type(env, where,
+              "expected 5 arguments (plan, params, moments, data, config), received " + std::to_string(info.Length()));
   }
-  const Napi::Object data = object(env, where, "data", info[1]);
-  const Napi::Object config = object(env, where, "config", info[2]);
-  const descent::NetworkShape shape = read_shape(env, where, config, true);
-  const Napi::Object opt = object(env, where, "config.optimizer", config.Get("optimizer"));
-  descent::OptimizerConfig optimizer{};
-  optimizer.kind = optimizer_code(env, where, "config.optimizer.kind", opt.Get("kind"));
-  optimizer.momentum = finite(env, where, "config.optimizer.momentum", opt.Get("momentum"));
-  optimizer.nesterov = boolean(env, where, "config.optimizer.nesterov", opt.Get("nesterov"));
-  optimizer.beta1 = finite(env, where, "config.optimizer.beta1", opt.Get("beta1"));
-  optimizer.beta2 = finite(env, where, "config.optimizer.beta2", opt.Get("beta2"));
-  optimizer.epsilon = finite(env, where, "config.optimizer.epsilon", opt.Get("epsilon"));
-  optimizer.weight_decay = finite(env, where, "config.optimizer.weightDecay", opt.Get("weightDecay"));
+  const descent::Plan plan = read_plan(env, where, info[0]);
+  const descent::CompiledPlan compiled = descent::compile_plan(plan);
+  const Napi::Object data = object(env, where, "data", info[3]);
+  const Napi::Object config = object(env, where, "config", info[4]);
+  const descent::UpdateHyper hyper = read_hyper(env, where, "config.optimizer", config.Get("optimizer"), false);
+  const int slots = descent::optimizer_slots(hyper.kind);
   const int batch_size = static_cast<int>(integer(env, where, "config.batchSize", config.Get("batchSize"), 1, kMaxBatch));
   const int threads = static_cast<int>(integer(env, where, "config.threads", config.Get("threads"), 0, kMaxThreads));
+  const double seed = static_cast<double>(integer(env, where, "config.seed", config.Get("seed"), 0, kMaxSafeInteger));
+  const long long step = integer(env, where, "config.step", config.Get("step"), 0, kMaxSafeInteger);
   const std::int64_t n = integer(env, where, "data.n", data.Get("n"), 0, kMaxRows);
+  const int inputs = compiled.inputs;
+  const int outputs = compiled.outputs;
+  const descent::Loss loss = compiled.loss;
 
-  const Napi::Value labels = data.Get("labels");
-  const Napi::Value targets = data.Get("targets");
-  const DataViews views = fetch_views(env, where, shape, info[0], data.Get("x"), labels, targets, n);
-  if (views.labels.data == nullptr && views.targets.data == nullptr) {
-    fail_type(env, where, "data.labels or data.targets must be given (both are null)");
-  }
-  if (shape.loss == descent::kCrossEntropy && views.labels.data == nullptr) {
-    fail_type(env, where, "data.labels must be an Int32Array of class indices for the cross-entropy loss, received " +
-                              describe(labels));
-  }
-
-  try {
-    core_ = std::make_unique<descent::TrainerCore>(shape, optimizer, batch_size,
-                                                   descent::choose_threads(shape, batch_size, threads),
-                                                   views.labels.data != nullptr, views.targets.data != nullptr);
-  } catch (const std::bad_alloc&) {
-    fail_range(env, where,
-               "out of memory allocating the workspaces for config.batchSize " + std::to_string(batch_size) +
-                   " and config.sizes " + sizes_text(shape.sizes));
-  } catch (const std::exception& e) {
-    fail(env, where, std::string("could not create the trainer: ") + e.what());
-  }
-  if (views.x_bytes.data != nullptr) {
+  const std::size_t size = static_cast<std::size_t>(plan.size);
+  const FloatArg params = float_array_exact(env, where, "params", info[1], size, "plan.size");
+  const bool moments_null = slots == 0 && (info[2].IsNull() || info[2].IsUndefined());
+  const FloatArg moments =
+      moments_null ? FloatArg{nullptr, 0}
+                   : float_array_exact(env, where, "moments", info[2], static_cast<std::size_t>(slots) * size,
+                                       "slots * plan.size = " + std::to_string(slots) + " * " + std::to_string(size) +
+                                           " for '" + descent::info(hyper.kind).name + "'");
+  const Napi::Value x = data.Get("x");
+  const bool bytes = x.IsTypedArray() && x.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
+  const std::string x_rows = rows_text("n", n, "inputs", inputs);
+  const Uint8Arg x_bytes = bytes ? uint8_array(env, where, "data.x", x, n * inputs, x_rows) : Uint8Arg{nullptr, 0};
+  const FloatArg x_float = bytes ? FloatArg{nullptr, 0} : float_array(env, where, "data.x", x, n * inputs, x_rows);
+  float x_scale = 1.0f;
+  if (bytes) {
     const Napi::Value scale = data.Get("xScale");
     const double value = finite(env, where, "data.xScale", scale);
     if (value <= 0) fail_range(env, where, "data.xScale must be a positive finite number, received " + describe(scale));
-    x_scale_ = static_cast<float>(value);
+    x_scale = static_cast<float>(value);
   }
-  n_ = static_cast<long>(n);
-  params_ = Napi::Persistent(info[0].As<Napi::Object>());
-  x_ = Napi::Persistent(data.Get("x").As<Napi::Object>());
-  if (views.labels.data != nullptr) labels_ = Napi::Persistent(labels.As<Napi::Object>());
-  if (views.targets.data != nullptr) targets_ = Napi::Persistent(targets.As<Napi::Object>());
+  const Napi::Value labels_value = data.Get("labels");
+  const Napi::Value targets_value = data.Get("targets");
+  const Int32Arg labels = int32_array(env, where, "data.labels", labels_value, n, "n", true);
+  const FloatArg targets = float_array(env, where, "data.targets", targets_value, n * outputs,
+                                       rows_text("n", n, "outputs", outputs), true);
+  if (labels.data == nullptr && targets.data == nullptr) {
+    fail_type(env, where, "data.labels or data.targets must be given (both are null)");
+  }
+  if (loss == descent::Loss::CrossEntropy && labels.data == nullptr) {
+    fail_type(env, where,
+              "data.labels must be an Int32Array of class indices for the cross-entropy loss, received " +
+                  describe(labels_value));
+  }
+
+  // Copy everything the worker will read, on this thread, now.
+  try {
+    descent::TrainingData owned;
+    owned.n = static_cast<long>(n);
+    owned.x_scale = x_scale;
+    owned.bytes = bytes;
+    const std::size_t cells = static_cast<std::size_t>(n) * inputs;
+    if (bytes) {
+      owned.x_bytes = descent::AlignedBuffer<std::uint8_t>(cells);
+      if (cells > 0) std::memcpy(owned.x_bytes.data(), x_bytes.data, cells);
+    } else {
+      owned.x = descent::FloatBuffer(cells);
+      if (cells > 0) std::memcpy(owned.x.data(), x_float.data, cells * sizeof(float));
+    }
+    if (labels.data != nullptr) {
+      // Each label read once into a local, checked, then stored: JS cannot
+      // change it between the check and the use.
+      owned.has_labels = true;
+      owned.labels = descent::AlignedBuffer<std::int32_t>(static_cast<std::size_t>(n));
+      const int classes = outputs == 1 ? 2 : outputs;
+      const volatile std::int32_t* source = labels.data;
+      for (std::int64_t i = 0; i < n; i++) {
+        const std::int32_t label = source[i];
+        if (label < 0 || label >= classes) {
+          fail_range(env, where,
+                     "data.labels[" + std::to_string(i) + "] = " + std::to_string(label) +
+                         " is out of range: labels must be class indices in [0, " + std::to_string(classes) + ")" +
+                         (outputs == 1 ? " (0 or 1 for a single output unit)" : ""));
+        }
+        owned.labels.data()[i] = label;
+      }
+    }
+    if (targets.data != nullptr) {
+      owned.has_targets = true;
+      const std::size_t count = static_cast<std::size_t>(n) * outputs;
+      owned.targets = descent::FloatBuffer(count);
+      if (count > 0) std::memcpy(owned.targets.data(), targets.data, count * sizeof(float));
+    }
+    descent::FloatBuffer own_params(size);
+    if (size > 0) std::memcpy(own_params.data(), params.data, size * sizeof(float));
+    descent::FloatBuffer own_moments(static_cast<std::size_t>(slots) * size);
+    if (moments.data != nullptr && own_moments.size() > 0) {
+      std::memcpy(own_moments.data(), moments.data, own_moments.size() * sizeof(float));
+    }
+    core_ = std::make_unique<descent::TrainerCore>(compiled, hyper, batch_size,
+                                                   descent::choose_threads(compiled, batch_size, threads), seed, step,
+                                                   std::move(owned), std::move(own_params), std::move(own_moments));
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    fail_range(env, where,
+               "out of memory copying the data and allocating the workspaces for config.batchSize " +
+                   std::to_string(batch_size));
+  } catch (const std::exception& e) {
+    fail(env, where, std::string("could not create the trainer: ") + e.what());
+  }
+  params_ = Napi::Persistent(info[1].As<Napi::Object>());
+  if (!moments_null) moments_ = Napi::Persistent(info[2].As<Napi::Object>());
 }
 
 TrainerWrap::~TrainerWrap() = default;
@@ -238,36 +271,57 @@ Napi::Value TrainerWrap::TrainEpoch(const Napi::CallbackInfo& info) {
          "this trainer is already running an epoch; await the previous trainEpoch before starting another "
          "(use a second trainer to train concurrently)");
   }
-  if (info.Length() < 3) {
+  if (info.Length() < 4) {
     fail_type(env, where,
-              "expected arguments (order, batchSize, lr, cancel?), received " + std::to_string(info.Length()));
+              "expected arguments (order, batchSize, lr, epoch), received " + std::to_string(info.Length()));
   }
   const Uint32Arg order = uint32_array(env, where, "order", info[0]);
   const int max_batch = core_->max_batch();
   const std::int64_t batch_size = integer(env, where, "batchSize", info[1], 1, max_batch);
   const double lr = finite(env, where, "lr", info[2]);
-  const Int32Arg cancel = int32_array(env, where, "cancel", info.Length() > 3 ? info[3] : env.Undefined(), 1,
-                                      "one flag", true);
+  const std::int64_t epoch = integer(env, where, "epoch", info[3], 1, 4294967295LL);
+  const long n = core_->n();
+  // Each index read once into a local, checked, then stored in the owned copy.
+  std::vector<std::uint32_t> copy(order.length);
+  const volatile std::uint32_t* source = order.data;
   for (std::size_t i = 0; i < order.length; i++) {
-    if (order.data[i] >= static_cast<std::uint32_t>(n_) || n_ == 0) {
+    const std::uint32_t index = source[i];
+    if (static_cast<long>(index) >= n) {
       fail_range(env, where,
-                 "order[" + std::to_string(i) + "] = " + std::to_string(order.data[i]) +
-                     " is out of range: it must be a row index below data.n = " + std::to_string(n_));
+                 "order[" + std::to_string(i) + "] = " + std::to_string(index) +
+                     " is out of range: it must be a row index below data.n = " + std::to_string(n));
     }
+    copy[i] = index;
   }
-  const descent::NetworkShape& shape = core_->shape();
-  const DataViews views = fetch_views(env, where, shape, params_.Value(), x_.Value(),
-                                      labels_.IsEmpty() ? env.Null() : labels_.Value(),
-                                      targets_.IsEmpty() ? env.Null() : targets_.Value(), n_);
-  const descent::TrainingSet data{views.x.data, views.x_bytes.data, x_scale_, n_, views.labels.data,
-                                  views.targets.data};
-  auto* worker = new EpochWorker(env, this, info.This().As<Napi::Object>(), info[0].As<Napi::Object>(),
-                                 info.Length() > 3 ? info[3] : env.Undefined(), views.params.data, data, order.data,
-                                 static_cast<long>(order.length), static_cast<int>(batch_size), lr, cancel.data);
+  order_.swap(copy);
+  core_->clear_cancel();
+  auto* worker = new EpochWorker(env, this, info.This().As<Napi::Object>(), static_cast<int>(batch_size), lr,
+                                 static_cast<std::uint32_t>(epoch));
   Napi::Promise promise = worker->Promise();
   running_ = true;
   worker->Queue();
   return promise;
+}
+
+Napi::Value TrainerWrap::Cancel(const Napi::CallbackInfo& info) {
+  if (core_) core_->cancel();
+  return info.Env().Undefined();
+}
+
+Napi::Value TrainerWrap::WriteState(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "writeState";
+  if (disposed_) fail(env, where, "this trainer has been disposed; its state is gone");
+  if (running_) fail(env, where, "this trainer is running an epoch; await trainEpoch before writeState");
+  const descent::FloatBuffer& moments = core_->moments();
+  // An optimizer without state (sgd) has nothing to write back.
+  if (!moments_.IsEmpty() && moments.size() > 0) {
+    std::string why;
+    float* target = live_float_array(env, moments_, moments.size(), &why);
+    if (target == nullptr) fail_type(env, where, "moments " + why + "; the optimizer state could not be written back");
+    std::memcpy(target, moments.data(), moments.size() * sizeof(float));
+  }
+  return Napi::Number::New(env, static_cast<double>(core_->step()));
 }
 
 void TrainerWrap::EpochFinished() {
@@ -278,9 +332,8 @@ void TrainerWrap::EpochFinished() {
 void TrainerWrap::Release() {
   core_.reset();
   params_.Reset();
-  x_.Reset();
-  labels_.Reset();
-  targets_.Reset();
+  moments_.Reset();
+  std::vector<std::uint32_t>().swap(order_);
 }
 
 Napi::Value TrainerWrap::Dispose(const Napi::CallbackInfo& info) {
@@ -301,6 +354,10 @@ Napi::Value TrainerWrap::Threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), core_ ? core_->threads() : 0);
 }
 
+Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), core_ ? static_cast<double>(core_->step()) : 0.0);
+}
+
 Napi::Value TrainerWrap::Running(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), running_); }
 
 Napi::Value TrainerWrap::Disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), disposed_); }
@@ -311,23 +368,23 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::string where = "predict";
   if (info.Length() < 5) {
-    fail_type(env, where, "expected 5 arguments (params, shape, x, n, out), received " + std::to_string(info.Length()));
+    fail_type(env, where, "expected 5 arguments (plan, params, x, n, out), received " + std::to_string(info.Length()));
   }
-  const Napi::Object config = object(env, where, "shape", info[1]);
-  const descent::NetworkShape shape = read_shape(env, "predict", config, false);
+  const descent::Plan plan = read_plan(env, where, info[0]);
+  const descent::CompiledPlan compiled = descent::compile_plan(plan);
   const std::int64_t n = integer(env, where, "n", info[3], 0, kMaxRows);
-  const FloatArg params = float_array_exact(env, where, "params", info[0], shape.param_count,
-                                                     "the parameter layout of " + sizes_text(shape.sizes));
-  const FloatArg x = float_array(env, where, "x", info[2], n * shape.inputs(),
-                                          rows_text("n", n, "inputs", shape.inputs()));
-  const FloatArg out = float_array(env, where, "out", info[4], n * shape.outputs(),
-                                            rows_text("n", n, "outputs", shape.outputs()));
+  const FloatArg params = float_array_exact(env, where, "params", info[1], static_cast<std::size_t>(plan.size),
+                                            "plan.size");
+  const FloatArg x = float_array(env, where, "x", info[2], n * compiled.inputs,
+                                 rows_text("n", n, "inputs", compiled.inputs));
+  const FloatArg out = float_array(env, where, "out", info[4], n * compiled.outputs,
+                                   rows_text("n", n, "outputs", compiled.outputs));
   if (overlaps(out.data, out.length * 4, params.data, params.length * 4) ||
       overlaps(out.data, out.length * 4, x.data, x.length * 4)) {
     fail(env, where, "out must not share memory with params or x");
   }
   try {
-    descent::predict(out.data, params.data, shape, x.data, static_cast<long>(n));
+    descent::predict(out.data, params.data, compiled, x.data, static_cast<long>(n));
   } catch (const std::bad_alloc&) {
     fail_range(env, where, "out of memory allocating the prediction workspace");
   } catch (const std::exception& e) {

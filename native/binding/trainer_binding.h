@@ -4,22 +4,28 @@
 #include <napi.h>
 
 #include <memory>
+#include <vector>
 
 #include "../kernels/trainer.h"
 
 namespace descent_binding {
 
-// new Trainer(params, data, config)
-//   params: Float32Array (the parameter layout of config.sizes), updated in place
-//   data:   { x: Float32Array (n, inputs), n, labels: Int32Array | null, targets: Float32Array | null }
-//   config: { sizes, activation, output, loss, batchSize, threads,
-//             optimizer: { kind, momentum, nesterov, beta1, beta2, epsilon, weightDecay } }
-// trainer.trainEpoch(order: Uint32Array, batchSize, lr, cancel?: Int32Array(1)) -> Promise<result>
-// trainer.dispose(); trainer.threads; trainer.running; trainer.disposed
+// new Trainer(plan, params, moments, data, config)
+//   plan:    { inputs, size, layers: [...] } (plan_args.h)
+//   params:  Float32Array (plan.size); copied in, written back after each epoch
+//   moments: Float32Array (slots * plan.size); copied in, written back by writeState()
+//   data:    { x: Float32Array | Uint8Array (n, inputs), xScale, n, labels: Int32Array | null,
+//              targets: Float32Array | null }; copied in
+//   config:  { batchSize, threads (0 chooses), seed, step,
+//              optimizer: { kind, momentum, nesterov, beta1, beta2, epsilon, weightDecay } }
+// trainer.trainEpoch(order: Uint32Array, batchSize, lr, epoch) -> Promise<result>
+// trainer.cancel(); trainer.writeState() -> step; trainer.dispose();
+// trainer.threads, trainer.step, trainer.running, trainer.disposed
 //
-// The trainer holds references to params, x, labels and targets (zero-copy:
-// the kernels read and write them in place), so they live as long as it
-// does. Gradients, optimizer state and workspaces live in C++.
+// The worker thread reads and writes only memory the trainer owns: JS may
+// detach or change its arrays at any time without the worker noticing.
+// References are kept only to params and moments, to copy results back on
+// the JS thread.
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -30,8 +36,11 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   friend class EpochWorker;
 
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value WriteState(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value Threads(const Napi::CallbackInfo& info);
+  Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Running(const Napi::CallbackInfo& info);
   Napi::Value Disposed(const Napi::CallbackInfo& info);
   // Called on the JS thread when an epoch ends, successfully or not.
@@ -39,17 +48,14 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   void Release();
 
   std::unique_ptr<descent::TrainerCore> core_;
-  Napi::ObjectReference params_;
-  Napi::ObjectReference x_;
-  float x_scale_ = 1.0f;  // an input is a byte of data.x times this, when data.x is a Uint8Array
-  Napi::ObjectReference labels_;
-  Napi::ObjectReference targets_;
-  long n_ = 0;
+  Napi::ObjectReference params_;   // the JS params array, written after each epoch
+  Napi::ObjectReference moments_;  // the JS moments array, written by writeState (empty when null)
+  std::vector<std::uint32_t> order_;  // the running epoch's order, owned
   bool running_ = false;
   bool disposed_ = false;
 };
 
-// predict(params, shape: { sizes, activation, output }, x, n, out)
+// predict(plan, params, x, n, out)
 Napi::Value Predict(const Napi::CallbackInfo& info);
 
 }  // namespace descent_binding

@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "activation.h"
-#include "codes.h"
+#include "activations.h"
+#include "ops.h"
 #include "simd.h"
 
 namespace descent {
@@ -34,89 +34,129 @@ void softmax_row(float* y, int cols) {
   for (int j = 0; j < cols; j++) y[j] = static_cast<float>(y[j] / sum);
 }
 
-}  // namespace
-
-DESCENT_SIMD_CLONES
-void bias_activation(float* y, const float* b, int rows, int cols, int ld, int act) {
+// The per-activation loops, instantiated for each table entry. Always
+// inlined, so each lands (and vectorizes) inside every SIMD clone of the
+// dispatching function below.
+template <typename A>
+DESCENT_INLINE void bias_activation_rows(float* y, const float* b, int rows, int cols, int ld) {
   for (int r = 0; r < rows; r++) {
     float* row = y + static_cast<long>(r) * ld;
-    switch (act) {
-      case kRelu:
-        for (int j = 0; j < cols; j++) {
-          const float v = row[j] + b[j];
-          row[j] = v < 0.0f ? 0.0f : v;
-        }
-        break;
-      case kLeakyRelu:
-        for (int j = 0; j < cols; j++) {
-          const float v = row[j] + b[j];
-          row[j] = v < 0.0f ? static_cast<float>(v * kLeakyReluSlope) : v;
-        }
-        break;
-      case kTanh:
-        for (int j = 0; j < cols; j++) row[j] = tanh_f(row[j] + b[j]);
-        break;
-      case kSigmoid:
-        for (int j = 0; j < cols; j++) row[j] = sigmoid_f(row[j] + b[j]);
-        break;
-      case kSoftmax:
-        for (int j = 0; j < cols; j++) row[j] += b[j];
-        softmax_row(row, cols);
-        break;
-      default:
-        for (int j = 0; j < cols; j++) row[j] += b[j];
-        break;
+    if constexpr (A::kDerivative == Derivative::Row) {
+      for (int j = 0; j < cols; j++) row[j] += b[j];
+      softmax_row(row, cols);
+    } else {
+      for (int j = 0; j < cols; j++) row[j] = A::forward(row[j] + b[j]);
     }
   }
 }
 
-DESCENT_SIMD_CLONES
-void activation_backward_sums(float* dz, const float* y, float* db, int rows, int cols, int ld, int act) {
+// from-output activations only: derivative(0, a) (z is gone).
+template <typename A>
+DESCENT_INLINE void backward_sums_rows(float* dz, const float* y, float* db, int rows, int cols, int ld) {
+  if constexpr (A::kDerivative == Derivative::Output) {
   for (int j = 0; j < cols; j++) db[j] = 0.0f;
   for (int r = 0; r < rows; r++) {
     float* d = dz + static_cast<long>(r) * ld;
     const float* a = y + static_cast<long>(r) * ld;
-    switch (act) {
-      case kRelu:
-        for (int j = 0; j < cols; j++) db[j] += (d[j] *= relu_grad(a[j]));
-        break;
-      case kLeakyRelu:
-        for (int j = 0; j < cols; j++) db[j] += (d[j] *= leaky_relu_grad(a[j]));
-        break;
-      case kTanh:
-        for (int j = 0; j < cols; j++) db[j] += (d[j] *= tanh_grad(a[j]));
-        break;
-      case kSigmoid:
-        for (int j = 0; j < cols; j++) db[j] += (d[j] *= sigmoid_grad(a[j]));
-        break;
-      default:
-        for (int j = 0; j < cols; j++) db[j] += d[j];
-        break;
-    }
+    for (int j = 0; j < cols; j++) db[j] += (d[j] *= A::derivative(0.0f, a[j]));
+  }
+  }
+}
+
+template <typename A>
+DESCENT_INLINE void backward_rows(float* dz, const float* y, int rows, int cols, int ld) {
+  if constexpr (A::kDerivative == Derivative::Output) {
+  for (int r = 0; r < rows; r++) {
+    float* d = dz + static_cast<long>(r) * ld;
+    const float* a = y + static_cast<long>(r) * ld;
+    for (int j = 0; j < cols; j++) d[j] *= A::derivative(0.0f, a[j]);
+  }
+  }
+}
+
+template <typename A>
+DESCENT_INLINE void forward_flat(float* a, const float* z, long count) {
+  if constexpr (A::kDerivative != Derivative::Row) {
+    for (long i = 0; i < count; i++) a[i] = A::forward(z[i]);
+  }
+}
+
+template <typename A>
+DESCENT_INLINE void backward_flat(float* dz, const float* dy, const float* z, const float* a, long count) {
+  if constexpr (A::kDerivative == Derivative::Input) {
+    for (long i = 0; i < count; i++) dz[i] = dy[i] * A::derivative(z[i], 0.0f);
+  } else if constexpr (A::kDerivative == Derivative::Output) {
+    for (long i = 0; i < count; i++) dz[i] = dy[i] * A::derivative(0.0f, a[i]);
+  }
+}
+
+}  // namespace
+
+void softmax_rows(float* y, int rows, int cols) {
+  for (int r = 0; r < rows; r++) softmax_row(y + static_cast<long>(r) * cols, cols);
+}
+
+// Every switch below expands DESCENT_ACTIVATIONS: a table entry without its
+// act:: struct fails here. Entries an entry point does not accept (checked
+// by the callers) compile to nothing.
+DESCENT_SIMD_CLONES
+void bias_activation(float* y, const float* b, int rows, int cols, int ld, Act act) {
+  switch (act) {
+#define DESCENT_CASE(Id, ...)                                  \
+  case Act::Id:                                                \
+    bias_activation_rows<act::Id>(y, b, rows, cols, ld);       \
+    break;
+    DESCENT_ACTIVATIONS(DESCENT_CASE)
+#undef DESCENT_CASE
   }
 }
 
 DESCENT_SIMD_CLONES
-void activation_backward(float* dz, const float* y, int rows, int cols, int ld, int act) {
-  for (int r = 0; r < rows; r++) {
-    float* d = dz + static_cast<long>(r) * ld;
-    const float* a = y + static_cast<long>(r) * ld;
-    switch (act) {
-      case kRelu:
-        for (int j = 0; j < cols; j++) d[j] *= relu_grad(a[j]);
-        break;
-      case kLeakyRelu:
-        for (int j = 0; j < cols; j++) d[j] *= leaky_relu_grad(a[j]);
-        break;
-      case kTanh:
-        for (int j = 0; j < cols; j++) d[j] *= tanh_grad(a[j]);
-        break;
-      case kSigmoid:
-        for (int j = 0; j < cols; j++) d[j] *= sigmoid_grad(a[j]);
-        break;
-      default:
-        break;
-    }
+void activation_backward_sums(float* dz, const float* y, float* db, int rows, int cols, int ld, Act act) {
+  switch (act) {
+#define DESCENT_CASE(Id, ...)                                                  \
+  case Act::Id:                                                                \
+    backward_sums_rows<act::Id>(dz, y, db, rows, cols, ld); \
+    break;
+    DESCENT_ACTIVATIONS(DESCENT_CASE)
+#undef DESCENT_CASE
+  }
+}
+
+DESCENT_SIMD_CLONES
+void activation_backward(float* dz, const float* y, int rows, int cols, int ld, Act act) {
+  switch (act) {
+#define DESCENT_CASE(Id, ...)                                                  \
+  case Act::Id:                                                                \
+    backward_rows<act::Id>(dz, y, rows, cols, ld); \
+    break;
+    DESCENT_ACTIVATIONS(DESCENT_CASE)
+#undef DESCENT_CASE
+  }
+}
+
+DESCENT_SIMD_CLONES
+void activation_forward(float* a, const float* z, long count, Act act) {
+  switch (act) {
+#define DESCENT_CASE(Id, ...)                                                  \
+  case Act::Id:                                                                \
+    forward_flat<act::Id>(a, z, count); \
+    break;
+    DESCENT_ACTIVATIONS(DESCENT_CASE)
+#undef DESCENT_CASE
+  }
+}
+
+DESCENT_SIMD_CLONES
+void activation_backward_elementwise(float* dz, const float* dy, const float* z, const float* a, long count,
+                                     Act act) {
+  switch (act) {
+#define DESCENT_CASE(Id, ...)                                                  \
+  case Act::Id:                                                                \
+    backward_flat<act::Id>(dz, dy, z, a, count); \
+    break;
+    DESCENT_ACTIVATIONS(DESCENT_CASE)
+#undef DESCENT_CASE
   }
 }
 
@@ -147,13 +187,13 @@ void gemm_input_gradient(float* dx, const float* dz, const float* w, int batch, 
 }
 
 void dense_forward(float* y, const float* x, const float* w, const float* b, int batch, int inputs, int outputs,
-                   int act) {
+                   Act act) {
   gemm_forward(y, x, w, batch, inputs, outputs);
   bias_activation(y, b, batch, outputs, outputs, act);
 }
 
 void dense_backward(float* dw, float* db, float* dx, float* dy, const float* x, const float* w, const float* y,
-                    int batch, int inputs, int outputs, int act) {
+                    int batch, int inputs, int outputs, Act act) {
   activation_backward_sums(dy, y, db, batch, outputs, outputs, act);
   gemm_weight_gradient(dw, x, dy, batch, inputs, outputs, inputs);
   if (dx != nullptr) gemm_input_gradient(dx, dy, w, batch, inputs, outputs, inputs);

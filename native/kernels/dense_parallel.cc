@@ -81,7 +81,7 @@ struct Job {
   int batch;
   int inputs;
   int outputs;
-  int act;
+  Act act;
 };
 
 void run_worker(void* context, int worker) {
@@ -161,7 +161,7 @@ int choose_dense_threads(double flops, int batch, int requested) {
 }
 
 void dense_forward_parallel(float* y, const float* x, const float* w, const float* b, int batch, int inputs,
-                            int outputs, int act, int threads) {
+                            int outputs, Act act, int threads) {
   const double flops = 2.0 * batch * inputs * outputs;
   const int parts = choose_dense_threads(flops, batch, threads);
   if (parts <= 1) {
@@ -183,7 +183,7 @@ void dense_forward_parallel(float* y, const float* x, const float* w, const floa
 }
 
 void dense_backward_parallel(float* dw, float* db, float* dx, float* dy, const float* x, const float* w,
-                             const float* y, int batch, int inputs, int outputs, int act, int threads) {
+                             const float* y, int batch, int inputs, int outputs, Act act, int threads) {
   const double flops = (dx != nullptr ? 4.0 : 2.0) * batch * inputs * outputs;
   const int parts = choose_dense_threads(flops, batch, threads);
   if (parts <= 1) {

@@ -11,6 +11,8 @@
 // then runs on the calling thread) runs several parts per thread.
 #pragma once
 
+#include "ops.h"
+
 namespace descent {
 
 // Parts a standalone dense call is cut into: `requested` when positive (at
@@ -24,7 +26,7 @@ void dense_forward_parallel(float* y,        // y is (batch, outputs)
                             const float* x,  // x is (batch, inputs)
                             const float* w,  // w is (inputs, outputs)
                             const float* b,  // b is (outputs)
-                            int batch, int inputs, int outputs, int act, int threads);
+                            int batch, int inputs, int outputs, Act act, int threads);
 
 // dense_backward (dense.h) over `threads` parts (0 = choose_dense_threads).
 // With more than one part, db is the column sums of dz taken after dz is
@@ -36,6 +38,6 @@ void dense_backward_parallel(float* dw,       // dw is (inputs, outputs), overwr
                              const float* x,  // x is (batch, inputs)
                              const float* w,  // w is (inputs, outputs)
                              const float* y,  // y is (batch, outputs), the activated output
-                             int batch, int inputs, int outputs, int act, int threads);
+                             int batch, int inputs, int outputs, Act act, int threads);
 
 }  // namespace descent

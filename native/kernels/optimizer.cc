@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "codes.h"
+#include "ops.h"
 #include "simd.h"
 
 namespace descent {
@@ -53,31 +53,48 @@ void adam(float* p, const float* g, float* m, float* v, long count, float lr, fl
   }
 }
 
+void adam_update(float* p, const float* g, float* m, float* v, long count, const UpdateHyper& h, bool decoupled) {
+  const double correction1 = 1.0 - std::pow(h.beta1, h.step);
+  const double correction2 = 1.0 - std::pow(h.beta2, h.step);
+  // 1 - beta in double: in float, 1 - 0.999f is off by 1e-5 relative.
+  adam(p, g, m, v, count, static_cast<float>(h.lr), static_cast<float>(h.weight_decay), static_cast<float>(h.beta1),
+       static_cast<float>(h.beta2), static_cast<float>(1.0 - h.beta1), static_cast<float>(1.0 - h.beta2),
+       static_cast<float>(1.0 / correction1), static_cast<float>(1.0 / correction2), static_cast<float>(h.epsilon),
+       decoupled);
+}
+
 }  // namespace
 
-void optimizer_update(float* p, const float* g, float* m, float* v, long count, const UpdateHyper& h) {
+namespace opt {
+
+void Sgd::update(float* p, const float* g, float*, long, long count, const UpdateHyper& h) {
+  sgd(p, g, count, static_cast<float>(h.lr), static_cast<float>(h.weight_decay));
+}
+
+void Momentum::update(float* p, const float* g, float* state, long, long count, const UpdateHyper& h) {
+  momentum(p, g, state, count, static_cast<float>(h.lr), static_cast<float>(h.weight_decay),
+           static_cast<float>(h.momentum), h.nesterov);
+}
+
+void Adam::update(float* p, const float* g, float* state, long slot_stride, long count, const UpdateHyper& h) {
+  adam_update(p, g, state, state + slot_stride, count, h, false);
+}
+
+void AdamW::update(float* p, const float* g, float* state, long slot_stride, long count, const UpdateHyper& h) {
+  adam_update(p, g, state, state + slot_stride, count, h, true);
+}
+
+}  // namespace opt
+
+void optimizer_update(float* p, const float* g, float* state, long slot_stride, long count, const UpdateHyper& h) {
   if (count <= 0) return;
-  const float lr = static_cast<float>(h.lr);
-  const float wd = static_cast<float>(h.weight_decay);
   switch (h.kind) {
-    case kSgd:
-      sgd(p, g, count, lr, wd);
-      return;
-    case kMomentum:
-      momentum(p, g, m, count, lr, wd, static_cast<float>(h.momentum), h.nesterov);
-      return;
-    case kAdam:
-    case kAdamW: {
-      const double correction1 = 1.0 - std::pow(h.beta1, h.step);
-      const double correction2 = 1.0 - std::pow(h.beta2, h.step);
-      // 1 - beta in double: in float, 1 - 0.999f is off by 1e-5 relative.
-      adam(p, g, m, v, count, lr, wd, static_cast<float>(h.beta1), static_cast<float>(h.beta2),
-           static_cast<float>(1.0 - h.beta1), static_cast<float>(1.0 - h.beta2), static_cast<float>(1.0 / correction1), static_cast<float>(1.0 / correction2),
-           static_cast<float>(h.epsilon), h.kind == kAdamW);
-      return;
-    }
-    default:
-      return;
+#define DESCENT_CASE(Id, ...)                                  \
+  case Opt::Id:                                                \
+    opt::Id::update(p, g, state, slot_stride, count, h);       \
+    return;
+    DESCENT_OPTIMIZERS(DESCENT_CASE)
+#undef DESCENT_CASE
   }
 }
 

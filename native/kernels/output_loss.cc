@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "activation.h"
-#include "codes.h"
+#include "activations.h"
+#include "ops.h"
 #include "simd.h"
 
 namespace descent {
@@ -17,51 +17,41 @@ double sigmoid_d(double z) {
   return e / (1.0 + e);
 }
 
-// a = act(z) for one row, rounded to float as the reference's Float32Array does.
-void activate_row(float* a, const float* z, int outputs, int act) {
-  switch (act) {
-    case kSoftmax: {
-      double max = -INFINITY;
-      bool nan = false;
-      for (int j = 0; j < outputs; j++) {
-        max = z[j] > max ? z[j] : max;
-        nan = nan || z[j] != z[j];
-      }
-      if (nan) max = NAN;
-      double sum = 0.0;
-      for (int j = 0; j < outputs; j++) {
-        const double e = std::exp(static_cast<double>(z[j]) - max);
-        a[j] = static_cast<float>(e);
-        sum += e;
-      }
-      for (int j = 0; j < outputs; j++) a[j] = static_cast<float>(a[j] / sum);
-      return;
+// a = act(z) for one row, rounded to float as the reference's Float32Array
+// does: softmax, sigmoid and tanh in double as the reference computes them,
+// any other output activation by its table entry.
+void activate_row(float* a, const float* z, int outputs, Act act) {
+  if (act == Act::Softmax) {
+    double max = -INFINITY;
+    bool nan = false;
+    for (int j = 0; j < outputs; j++) {
+      max = z[j] > max ? z[j] : max;
+      nan = nan || z[j] != z[j];
     }
-    case kSigmoid:
-      for (int j = 0; j < outputs; j++) a[j] = static_cast<float>(sigmoid_d(z[j]));
-      return;
-    case kTanh:
-      for (int j = 0; j < outputs; j++) a[j] = static_cast<float>(std::tanh(static_cast<double>(z[j])));
-      return;
-    case kRelu:
-      for (int j = 0; j < outputs; j++) a[j] = z[j] < 0.0f ? 0.0f : z[j];
-      return;
-    case kLeakyRelu:
-      for (int j = 0; j < outputs; j++) a[j] = z[j] < 0.0f ? static_cast<float>(z[j] * kLeakyReluSlope) : z[j];
-      return;
-    default:
-      for (int j = 0; j < outputs; j++) a[j] = z[j];
-      return;
+    if (nan) max = NAN;
+    double sum = 0.0;
+    for (int j = 0; j < outputs; j++) {
+      const double e = std::exp(static_cast<double>(z[j]) - max);
+      a[j] = static_cast<float>(e);
+      sum += e;
+    }
+    for (int j = 0; j < outputs; j++) a[j] = static_cast<float>(a[j] / sum);
+  } else if (act == Act::Sigmoid) {
+    for (int j = 0; j < outputs; j++) a[j] = static_cast<float>(sigmoid_d(z[j]));
+  } else if (act == Act::Tanh) {
+    for (int j = 0; j < outputs; j++) a[j] = static_cast<float>(std::tanh(static_cast<double>(z[j])));
+  } else {
+    for (int j = 0; j < outputs; j++) a[j] = activate_scalar(z[j], act);
   }
 }
 
-double derivative_from_output(double a, int act) {
+// da/dz of an element-wise output activation, in double where the reference has a closed form in a.
+double output_derivative(float z, double a, Act act) {
   switch (act) {
-    case kRelu: return a > 0 ? 1.0 : 0.0;
-    case kLeakyRelu: return a > 0 ? 1.0 : kLeakyReluSlope;
-    case kTanh: return 1.0 - a * a;
-    case kSigmoid: return a * (1.0 - a);
-    default: return 1.0;
+    case Act::Linear: return 1.0;
+    case Act::Tanh: return 1.0 - a * a;
+    case Act::Sigmoid: return a * (1.0 - a);
+    default: return derivative_scalar(z, static_cast<float>(a), act);
   }
 }
 
@@ -132,26 +122,17 @@ double sigmoid_bce_row(float* d, const float* z, const float* targets, int outpu
   return sample;
 }
 
-}  // namespace
-
-int predicted_class(const float* a, int outputs) {
-  if (outputs == 1) return a[0] >= 0.5f ? 1 : 0;
-  int best = 0;
-  for (int j = 1; j < outputs; j++) {
-    if (a[j] > a[best]) best = j;
-  }
-  return best;
-}
-
-OutputLossResult output_loss_rows(float* dz, const float* z, const std::int32_t* labels, const float* targets,
-                                  int rows, int outputs, int output_act, int loss, int scale_batch) {
+// The reference's formulas for any (loss, output) pair, with the fused fast
+// paths: softmax cross-entropy on a block, sigmoid binary cross-entropy per row.
+OutputLossResult loss_rows(float* dz, const float* z, const std::int32_t* labels, const float* targets, int rows,
+                           int outputs, Act output_act, Loss loss, int scale_batch) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const int classes = outputs == 1 ? 2 : outputs;
   double loss_sum = 0.0;
   long correct = 0;
   const double scale =
-      loss == kCrossEntropy ? 1.0 / scale_batch : 1.0 / (static_cast<double>(scale_batch) * outputs);
-  if (loss == kCrossEntropy && output_act == kSoftmax && labels != nullptr) {
+      loss == Loss::CrossEntropy ? 1.0 / scale_batch : 1.0 / (static_cast<double>(scale_batch) * outputs);
+  if (loss == Loss::CrossEntropy && output_act == Act::Softmax && labels != nullptr) {
     bool labels_ok = true;
     for (int r = 0; r < rows; r++) labels_ok = labels_ok && labels[r] >= 0 && labels[r] < outputs;
     if (labels_ok) {
@@ -172,13 +153,13 @@ OutputLossResult output_loss_rows(float* dz, const float* z, const std::int32_t*
       return outputs == 1 ? static_cast<double>(label) : (label == j ? 1.0 : 0.0);
     };
 
-    if (!label_ok && (loss == kCrossEntropy || tr == nullptr)) {
+    if (!label_ok && (loss == Loss::CrossEntropy || tr == nullptr)) {
       loss_sum += nan;
       for (int j = 0; j < outputs; j++) d[j] = 0.0f;
       continue;
     }
 
-    if (loss == kBinaryCrossEntropy && output_act == kSigmoid) {
+    if (loss == Loss::BinaryCrossEntropy && output_act == Act::Sigmoid) {
       loss_sum += sigmoid_bce_row(d, zr, tr, outputs, label) / outputs;
       if (labels != nullptr && predicted_class(d, outputs) == label) correct++;
       for (int j = 0; j < outputs; j++) d[j] = static_cast<float>((static_cast<double>(d[j]) - target(j)) * scale);
@@ -188,7 +169,7 @@ OutputLossResult output_loss_rows(float* dz, const float* z, const std::int32_t*
     // Any other pair, by the reference's formulas.
     activate_row(d, zr, outputs, output_act);  // a = act(z), kept in dz until the gradient replaces it
     if (labels != nullptr && predicted_class(d, outputs) == label) correct++;
-    if (loss == kCrossEntropy) {
+    if (loss == Loss::CrossEntropy) {
       double max = -INFINITY;
       bool has_nan = false;
       for (int j = 0; j < outputs; j++) {
@@ -202,7 +183,7 @@ OutputLossResult output_loss_rows(float* dz, const float* z, const std::int32_t*
       for (int j = 0; j < outputs; j++) {
         d[j] = static_cast<float>((static_cast<double>(d[j]) - (j == label ? 1.0 : 0.0)) * scale);
       }
-    } else if (loss == kBinaryCrossEntropy) {
+    } else if (loss == Loss::BinaryCrossEntropy) {
       double sample = 0.0;
       for (int j = 0; j < outputs; j++) {
         const double zj = zr[j];
@@ -224,15 +205,58 @@ OutputLossResult output_loss_rows(float* dz, const float* z, const std::int32_t*
       for (int j = 0; j < outputs; j++) {
         const double a = d[j];
         const double g = 2.0 * (a - target(j)) * scale;
-        d[j] = static_cast<float>(output_act == kSoftmax ? a * (g - dot) : g * derivative_from_output(a, output_act));
+        d[j] = static_cast<float>(output_act == Act::Softmax ? a * (g - dot) : g * output_derivative(zr[j], a, output_act));
       }
     }
   }
   return {loss_sum, correct};
 }
 
+}  // namespace
+
+int predicted_class(const float* a, int outputs) {
+  if (outputs == 1) return a[0] >= 0.5f ? 1 : 0;
+  int best = 0;
+  for (int j = 1; j < outputs; j++) {
+    if (a[j] > a[best]) best = j;
+  }
+  return best;
+}
+
+namespace loss {
+
+OutputLossResult CrossEntropy::rows(float* dz, const float* z, const std::int32_t* labels, const float* targets,
+                                    int rows, int outputs, Act output_act, int scale_batch) {
+  return loss_rows(dz, z, labels, targets, rows, outputs, output_act, Loss::CrossEntropy, scale_batch);
+}
+
+OutputLossResult BinaryCrossEntropy::rows(float* dz, const float* z, const std::int32_t* labels,
+                                          const float* targets, int rows, int outputs, Act output_act,
+                                          int scale_batch) {
+  return loss_rows(dz, z, labels, targets, rows, outputs, output_act, Loss::BinaryCrossEntropy, scale_batch);
+}
+
+OutputLossResult Mse::rows(float* dz, const float* z, const std::int32_t* labels, const float* targets, int rows,
+                           int outputs, Act output_act, int scale_batch) {
+  return loss_rows(dz, z, labels, targets, rows, outputs, output_act, Loss::Mse, scale_batch);
+}
+
+}  // namespace loss
+
+OutputLossResult output_loss_rows(float* dz, const float* z, const std::int32_t* labels, const float* targets,
+                                  int rows, int outputs, Act output_act, Loss loss, int scale_batch) {
+  switch (loss) {
+#define DESCENT_CASE(Id, ...) \
+  case Loss::Id:              \
+    return loss::Id::rows(dz, z, labels, targets, rows, outputs, output_act, scale_batch);
+    DESCENT_LOSSES(DESCENT_CASE)
+#undef DESCENT_CASE
+  }
+  return {0.0, 0};
+}
+
 OutputLossResult output_loss(float* dz, const float* z, const std::int32_t* labels, const float* targets, int batch,
-                             int outputs, int output_act, int loss) {
+                             int outputs, Act output_act, Loss loss) {
   return output_loss_rows(dz, z, labels, targets, batch, outputs, output_act, loss, batch);
 }
 

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "ops.h"
+
 namespace descent {
 
 struct OutputLossResult {
@@ -23,7 +25,7 @@ OutputLossResult output_loss(float* dz,                // dz is (batch, outputs)
                              const float* z,           // z is (batch, outputs), the logits
                              const std::int32_t* labels,  // labels is (batch), or null
                              const float* targets,     // targets is (batch, outputs), or null
-                             int batch, int outputs, int output_act, int loss);
+                             int batch, int outputs, Act output_act, Loss loss);
 
 // The same over a block of rows of a larger batch: the gradient is scaled for a
 // mean over scale_batch samples (the whole batch), not over the rows given.
@@ -31,7 +33,24 @@ OutputLossResult output_loss_rows(float* dz,                   // dz is (rows, o
                                   const float* z,              // z is (rows, outputs)
                                   const std::int32_t* labels,  // labels is (rows), or null
                                   const float* targets,        // targets is (rows, outputs), or null
-                                  int rows, int outputs, int output_act, int loss, int scale_batch);
+                                  int rows, int outputs, Act output_act, Loss loss, int scale_batch);
+
+// One struct per DESCENT_LOSSES entry (ops.h): rows() is output_loss_rows
+// for that loss (output_act one it accepts, loss_accepts_output).
+namespace loss {
+struct CrossEntropy {
+  static OutputLossResult rows(float* dz, const float* z, const std::int32_t* labels, const float* targets, int rows,
+                               int outputs, Act output_act, int scale_batch);
+};
+struct BinaryCrossEntropy {
+  static OutputLossResult rows(float* dz, const float* z, const std::int32_t* labels, const float* targets, int rows,
+                               int outputs, Act output_act, int scale_batch);
+};
+struct Mse {
+  static OutputLossResult rows(float* dz, const float* z, const std::int32_t* labels, const float* targets, int rows,
+                               int outputs, Act output_act, int scale_batch);
+};
+}  // namespace loss
 
 // The class a row of activated outputs predicts: the arg max, or for a single
 // output unit 1 when it reaches 0.5.

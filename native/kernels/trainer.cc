@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "codes.h"
 #include "dense.h"
+#include "dropout.h"
 #include "output_loss.h"
 #include "thread_pool.h"
 
@@ -17,105 +17,220 @@ namespace {
 // ahead keeps several cache misses in flight instead of one.
 constexpr int kGatherAhead = 4;
 
-inline void prefetch_row(const float* row, int count) {
+inline void prefetch_row(const void* row, long bytes_count) {
 #if defined(__GNUC__) || defined(__clang__)
-  const char* bytes = reinterpret_cast<const char*>(row);
-  const long size = static_cast<long>(count) * sizeof(float);
-  for (long at = 0; at < size; at += 64) __builtin_prefetch(bytes + at, 0, 3);
+  const char* bytes = static_cast<const char*>(row);
+  for (long at = 0; at < bytes_count; at += 64) __builtin_prefetch(bytes + at, 0, 3);
 #else
   (void)row;
-  (void)count;
+  (void)bytes_count;
 #endif
+}
+
+inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
+inline int round_up(int a, int m) { return (a + m - 1) / m * m; }
+
+// Part `part` of [0, count) cut into `parts` pieces whose boundaries are
+// multiples of 8 (so threads do not share cache lines) when count allows.
+// Used only where any split gives the same bits (element-wise work).
+struct Split {
+  int begin;
+  int end;
+};
+Split split(int count, int parts, int part) {
+  int chunk = (count + parts - 1) / parts;
+  if (count >= 8 * parts) chunk = round_up(chunk, 8);
+  const int begin = std::min(count, part * chunk);
+  return {begin, std::min(count, begin + chunk)};
 }
 
 }  // namespace
 
-TrainerCore::TrainerCore(const NetworkShape& shape, const OptimizerConfig& optimizer, int max_batch, int threads,
-                         bool has_labels, bool has_targets)
-    : shape_(shape), optimizer_(optimizer), max_batch_(max_batch), threads_(threads < 1 ? 1 : threads) {
+int num_chunks(int count) { return count < 64 ? 1 : round_up(std::max(2, ceil_div(count, 256)), 2); }
+int chunk_rows(int count) { return round_up(ceil_div(count, num_chunks(count)), 8); }
+int num_blocks(int inputs) { return inputs < 64 ? 1 : round_up(std::max(2, ceil_div(inputs, 256)), 2); }
+int block_rows(int inputs) { return round_up(ceil_div(inputs, num_blocks(inputs)), 8); }
+
+TrainerCore::TrainerCore(const CompiledPlan& plan, const UpdateHyper& hyper, int max_batch, int threads, double seed,
+                         long long step, TrainingData data, FloatBuffer params, FloatBuffer moments)
+    : plan_(plan),
+      hyper_(hyper),
+      max_batch_(max_batch),
+      threads_(threads < 1 ? 1 : threads),
+      seed_(seed),
+      slots_(optimizer_slots(hyper.kind)),
+      step_(step),
+      data_(std::move(data)),
+      params_(std::move(params)),
+      moments_(std::move(moments)) {
   const std::size_t rows = static_cast<std::size_t>(max_batch_);
-  batch_x_ = FloatBuffer(rows * shape_.inputs());
-  if (has_labels) batch_labels_.assign(rows, 0);
-  if (has_targets) batch_targets_ = FloatBuffer(rows * shape_.outputs());
-  for (const LayerSlot& slot : shape_.layers) {
-    activations_.emplace_back(rows * slot.outputs);
-    deltas_.emplace_back(rows * slot.outputs);
+  grads_ = FloatBuffer(static_cast<std::size_t>(plan_.size));
+  batch_x_ = FloatBuffer(rows * plan_.inputs);
+  if (data_.has_labels) batch_labels_ = AlignedBuffer<std::int32_t>(rows);
+  if (data_.has_targets) batch_targets_ = FloatBuffer(rows * plan_.outputs);
+  for (const int width : plan_.widths) {
+    values_.emplace_back(rows * width);
+    grads_buf_.emplace_back(rows * width);
   }
-  const std::size_t params = static_cast<std::size_t>(shape_.param_count);
-  grads_ = FloatBuffer(params);
-  if (optimizer_.kind != kSgd) moment1_ = FloatBuffer(params);
-  if (optimizer_.kind == kAdam || optimizer_.kind == kAdamW) moment2_ = FloatBuffer(params);
-  for (const LayerSlot& slot : shape_.layers) {
-    for (int t = 0; t < threads_; t++) input_split_.push_back(split(slot.inputs, threads_, t, 8));
-    for (int t = 0; t < threads_; t++) output_split_.push_back(split(slot.outputs, threads_, t, 8));
-  }
-  partials_.assign(threads_, Partial{0.0, 0});
+  // Weight-gradient tasks: layers in plan order, blocks in row order.
   long bias_total = 0;
-  for (const LayerSlot& slot : shape_.layers) {
-    bias_partial_offset_.push_back(bias_total);
-    bias_total += slot.outputs;
+  for (std::size_t d = 0; d < plan_.dense_steps.size(); d++) {
+    const Step& s = plan_.steps[plan_.dense_steps[d]];
+    const int block = block_rows(s.in_width);
+    for (int begin = 0; begin < s.in_width; begin += block) {
+      tasks_.push_back({static_cast<int>(d), begin, std::min(s.in_width, begin + block)});
+    }
+    for (int t = 0; t < threads_; t++) {
+      const Split cols = split(s.out_width, threads_, t);
+      bias_split_.push_back({cols.begin, cols.end});
+    }
+    bias_offset_.push_back(bias_total);
+    bias_total += s.out_width;
   }
-  bias_partial_stride_ = (bias_total + 15) / 16 * 16;  // a cache line apart per thread
-  bias_partials_ = FloatBuffer(static_cast<std::size_t>(bias_partial_stride_) * threads_);
+  bias_stride_ = (bias_total + 15) / 16 * 16;  // a cache line apart per chunk
+  const int max_chunks = num_chunks(max_batch_);  // non-decreasing in the batch size
+  partials_.assign(max_chunks, Partial{0.0, 0});
+  bias_partials_ = FloatBuffer(static_cast<std::size_t>(bias_stride_) * max_chunks);
   if (threads_ > 1) pool_ = std::make_unique<ThreadPool>(threads_);
 }
 
 TrainerCore::~TrainerCore() = default;
 
-// Part `part` of [0, count) cut into `parts` pieces whose boundaries are
-// multiples of `align` (so threads do not share cache lines) when count allows.
-TrainerCore::Range TrainerCore::split(int count, int parts, int part, int align) {
-  int chunk = (count + parts - 1) / parts;
-  if (count >= align * parts) chunk = (chunk + align - 1) / align * align;
-  const int begin = std::min(count, part * chunk);
-  const int end = std::min(count, begin + chunk);
-  return {begin, end};
+bool TrainerCore::stop_requested() const {
+  return cancel_.load(std::memory_order_relaxed) || stop_requested_.load(std::memory_order_relaxed);
 }
 
-bool TrainerCore::cancel_requested() const {
-  if (stop_requested_.load(std::memory_order_relaxed)) return true;
-  if (epoch_.cancel == nullptr) return false;
-#if defined(__GNUC__) || defined(__clang__)
-  return __atomic_load_n(epoch_.cancel, __ATOMIC_RELAXED) != 0;
-#else
-  return *static_cast<const volatile std::int32_t*>(epoch_.cancel) != 0;
-#endif
-}
-
-EpochOutcome TrainerCore::train_epoch(float* params, const TrainingSet& data, const std::uint32_t* order,
-                                      long order_length, int batch_size, double lr, const std::int32_t* cancel) {
-  epoch_.params = params;
-  epoch_.data = data;
+EpochOutcome TrainerCore::train_epoch(const std::uint32_t* order, long order_length, int batch_size, double lr,
+                                      std::uint32_t epoch) {
   epoch_.order = order;
   epoch_.order_length = order_length;
   epoch_.batch_size = batch_size;
   epoch_.lr = lr;
-  epoch_.cancel = cancel;
-  epoch_.first_update = updates_;
+  epoch_.epoch = epoch;
+  epoch_.first_step = step_.load(std::memory_order_relaxed);
   epoch_.outcome = EpochOutcome{};
-  stop_ = cancel_requested();
+  stop_ = stop_requested();
   if (pool_) {
     pool_->run(&TrainerCore::run_thread, this);
   } else {
     epoch_thread(0);
   }
-  updates_ += epoch_.outcome.steps;
+  step_.fetch_add(epoch_.outcome.steps, std::memory_order_acq_rel);
   return epoch_.outcome;
 }
 
 void TrainerCore::run_thread(void* self, int thread) { static_cast<TrainerCore*>(self)->epoch_thread(thread); }
 
+void TrainerCore::run_chunk(int c, int r0, int r1, int count, const std::uint32_t* index, bool consecutive,
+                            const float* x, const std::int32_t* labels, const float* targets, long batch_index) {
+  const int inputs = plan_.inputs;
+  const int outputs = plan_.outputs;
+  const int rows = r1 - r0;
+  const TrainingData& data = data_;
+  const float* params = params_.data();
+
+  // Gather: rows [r0, r1) of the batch into the batch buffers (bytes widened).
+  if (!consecutive) {
+    for (int r = r0; r < r1; r++) {
+      const long from = static_cast<long>(index[r]);
+      float* row = batch_x_.data() + static_cast<long>(r) * inputs;
+      if (data.bytes) {
+        if (r + kGatherAhead < r1) {
+          prefetch_row(data.x_bytes.data() + static_cast<long>(index[r + kGatherAhead]) * inputs, inputs);
+        }
+        const std::uint8_t* bytes = data.x_bytes.data() + from * inputs;
+        for (int j = 0; j < inputs; j++) row[j] = static_cast<float>(bytes[j]) * data.x_scale;
+      } else {
+        if (r + kGatherAhead < r1) {
+          prefetch_row(data.x.data() + static_cast<long>(index[r + kGatherAhead]) * inputs,
+                       static_cast<long>(inputs) * sizeof(float));
+        }
+        std::memcpy(row, data.x.data() + from * inputs, sizeof(float) * inputs);
+      }
+      if (data.has_labels) batch_labels_.data()[r] = data.labels.data()[from];
+      if (data.has_targets) {
+        std::memcpy(batch_targets_.data() + static_cast<long>(r) * outputs, data.targets.data() + from * outputs,
+                    sizeof(float) * outputs);
+      }
+    }
+  }
+  auto val = [&](int buffer) -> float* {
+    return buffer < 0 ? const_cast<float*>(x) + static_cast<long>(r0) * inputs : value(buffer, r0);
+  };
+
+  // Forward.
+  for (const Step& s : plan_.steps) {
+    const float* in = val(s.in);
+    float* out = value(s.out, r0);
+    switch (s.kind) {
+      case Layer::Dense:
+        gemm_forward(out, in, params + s.weight_offset, rows, s.in_width, s.out_width);
+        bias_activation(out, params + s.bias_offset, rows, s.out_width, s.out_width, s.act);
+        break;
+      case Layer::Activation:
+        activation_forward(out, in, static_cast<long>(rows) * s.out_width, s.act);
+        break;
+      case Layer::Dropout:
+        dropout_apply(out, in, rows, s.out_width, r0,
+                      dropout_key(seed_, epoch_.epoch, static_cast<std::uint32_t>(batch_index),
+                                  static_cast<std::uint32_t>(s.layer)),
+                      dropout_params(s.rate));
+        break;
+      default:
+        break;
+    }
+  }
+
+  // The output activation, loss and dz in one pass, scaled for the whole batch.
+  const long row0 = static_cast<long>(r0) * outputs;
+  const OutputLossResult part =
+      output_loss_rows(grad(plan_.logits, r0), value(plan_.logits, r0), labels == nullptr ? nullptr : labels + r0,
+                       targets == nullptr ? nullptr : targets + row0, rows, outputs, plan_.output_act, plan_.loss,
+                       count);
+  partials_[c] = Partial{part.loss_sum, part.correct};
+
+  // Backward down to the first dense, whose input needs no gradient.
+  float* bias_sums = bias_partials_.data() + static_cast<long>(c) * bias_stride_;
+  for (int i = static_cast<int>(plan_.steps.size()) - 1; i >= plan_.first_dense; i--) {
+    const Step& s = plan_.steps[i];
+    float* dy = grad(s.out, r0);
+    switch (s.kind) {
+      case Layer::Dense:
+        // dz = dy * act'(y) and the chunk's bias sums in one pass.
+        activation_backward_sums(dy, value(s.out, r0), bias_sums + bias_offset_[s.dense_index], rows, s.out_width,
+                                 s.out_width, s.fused ? s.act : Act::Linear);
+        if (i != plan_.first_dense) {
+          gemm_input_gradient(grad(s.in, r0), dy, params + s.weight_offset, rows, s.in_width, s.out_width,
+                              s.in_width);
+        }
+        break;
+      case Layer::Activation:
+        // In place (in == out) only when the derivative reads the output alone.
+        activation_backward_elementwise(grad(s.in, r0), dy, s.in == s.out ? nullptr : value(s.in, r0),
+                                        value(s.out, r0), static_cast<long>(rows) * s.out_width, s.act);
+        break;
+      case Layer::Dropout:
+        dropout_apply(grad(s.in, r0), dy, rows, s.out_width, r0,
+                      dropout_key(seed_, epoch_.epoch, static_cast<std::uint32_t>(batch_index),
+                                  static_cast<std::uint32_t>(s.layer)),
+                      dropout_params(s.rate));
+        break;
+      default:
+        break;
+    }
+  }
+}
+
 void TrainerCore::epoch_thread(int t) {
   const int T = threads_;
   const Epoch& e = epoch_;
   EpochOutcome& outcome = epoch_.outcome;  // written by thread 0 only
-  const TrainingSet& data = e.data;
-  const int inputs = shape_.inputs();
-  const int outputs = shape_.outputs();
-  const int last = static_cast<int>(shape_.layers.size()) - 1;
-  float* params = e.params;
-  float* m = moment1_.size() > 0 ? moment1_.data() : nullptr;
-  float* v = moment2_.size() > 0 ? moment2_.data() : nullptr;
+  const TrainingData& data = data_;
+  const int inputs = plan_.inputs;
+  const int outputs = plan_.outputs;
+  float* params = params_.data();
+  float* moments = slots_ > 0 ? moments_.data() : nullptr;
+  const long size = plan_.size;
   float* grads = grads_.data();
   long applied = 0;
 
@@ -129,84 +244,35 @@ void TrainerCore::epoch_thread(int t) {
 
     // A batch that is a run of consecutive rows is read in place (float inputs
     // only: bytes are always widened into the batch buffer).
-    bool consecutive = data.x_bytes == nullptr;
+    bool consecutive = !data.bytes;
     for (int r = 1; r < count && consecutive; r++) consecutive = index[r] == index[0] + static_cast<std::uint32_t>(r);
-    const float* x = consecutive ? data.x + static_cast<long>(index[0]) * inputs : batch_x_.data();
-    const std::int32_t* labels =
-        data.labels == nullptr ? nullptr : consecutive ? data.labels + index[0] : batch_labels_.data();
-    const float* targets = data.targets == nullptr ? nullptr
-                           : consecutive ? data.targets + static_cast<long>(index[0]) * outputs
-                                         : batch_targets_.data();
+    const float* x = consecutive ? data.x.data() + static_cast<long>(index[0]) * inputs : batch_x_.data();
+    const std::int32_t* labels = !data.has_labels ? nullptr
+                                 : consecutive    ? data.labels.data() + index[0]
+                                                  : batch_labels_.data();
+    const float* targets = !data.has_targets ? nullptr
+                           : consecutive     ? data.targets.data() + static_cast<long>(index[0]) * outputs
+                                             : batch_targets_.data();
 
-    // 1. This thread's rows: gather them, run the forward pass on them (each
-    // layer reads only rows this thread wrote: no barrier), the output loss
-    // and the backward pass down to the first layer.
-    const Range rows = split(count, T, t, 8);
-    const int row_count = rows.end - rows.begin;
-    partials_[t] = Partial{0.0, 0};
-    if (row_count > 0) {
-      if (!consecutive) {
-        for (int r = rows.begin; r < rows.end; r++) {
-          const long from = static_cast<long>(index[r]);
-          float* row = batch_x_.data() + static_cast<long>(r) * inputs;
-          if (data.x_bytes != nullptr) {
-            const std::uint8_t* bytes = data.x_bytes + from * inputs;
-            for (int j = 0; j < inputs; j++) row[j] = static_cast<float>(bytes[j]) * data.x_scale;
-          } else {
-            if (r + kGatherAhead < rows.end) {
-              prefetch_row(data.x + static_cast<long>(index[r + kGatherAhead]) * inputs, inputs);
-            }
-            std::memcpy(row, data.x + from * inputs, sizeof(float) * inputs);
-          }
-          if (data.labels != nullptr) batch_labels_[r] = data.labels[from];
-          if (data.targets != nullptr) {
-            std::memcpy(batch_targets_.data() + static_cast<long>(r) * outputs, data.targets + from * outputs,
-                        sizeof(float) * outputs);
-          }
-        }
-      }
-      const float* input = x + static_cast<long>(rows.begin) * inputs;
-      for (int l = 0; l <= last; l++) {
-        const LayerSlot& slot = shape_.layers[l];
-        float* y = activations_[l].data() + static_cast<long>(rows.begin) * slot.outputs;
-        gemm_forward(y, input, params + slot.weight_offset, row_count, slot.inputs, slot.outputs);
-        bias_activation(y, params + slot.bias_offset, row_count, slot.outputs, slot.outputs,
-                        l == last ? kLinear : shape_.hidden_act);
-        input = y;
-      }
-      const long row0 = static_cast<long>(rows.begin) * outputs;
-      const OutputLossResult part = output_loss_rows(
-          deltas_[last].data() + row0, activations_[last].data() + row0,
-          labels == nullptr ? nullptr : labels + rows.begin, targets == nullptr ? nullptr : targets + row0, row_count,
-          outputs, shape_.output_act, shape_.loss, count);
-      partials_[t] = Partial{part.loss_sum, part.correct};
-
-      // Back-propagate dz through the layers for these rows too: every
-      // input is a row this thread wrote, and W is read before any update.
-      // The bias gradients are summed over these rows on the way.
-      float* bias_sums = bias_partials_.data() + static_cast<long>(t) * bias_partial_stride_;
-      column_sums(bias_sums + bias_partial_offset_[last], deltas_[last].data() + row0, row_count, outputs, outputs);
-      for (int l = last; l > 0; l--) {
-        const LayerSlot& slot = shape_.layers[l];
-        float* dx = deltas_[l - 1].data() + static_cast<long>(rows.begin) * slot.inputs;
-        gemm_input_gradient(dx, deltas_[l].data() + static_cast<long>(rows.begin) * slot.outputs,
-                            params + slot.weight_offset, row_count, slot.inputs, slot.outputs, slot.inputs);
-        activation_backward_sums(dx, activations_[l - 1].data() + static_cast<long>(rows.begin) * slot.inputs,
-                                 bias_sums + bias_partial_offset_[l - 1], row_count, slot.inputs, slot.inputs,
-                                 shape_.hidden_act);
-      }
-    } else {
-      float* bias_sums = bias_partials_.data() + static_cast<long>(t) * bias_partial_stride_;
-      std::fill(bias_sums, bias_sums + bias_partial_stride_, 0.0f);
+    // 1. This thread's chunks: cut by the batch size alone.
+    const int nc = num_chunks(count);
+    const int per_chunk = chunk_rows(count);
+    const int c_begin = static_cast<int>(static_cast<long>(t) * nc / T);
+    const int c_end = static_cast<int>(static_cast<long>(t + 1) * nc / T);
+    for (int c = c_begin; c < c_end; c++) {
+      const int r0 = c * per_chunk;
+      const int r1 = std::min(count, r0 + per_chunk);
+      if (r0 >= r1) continue;  // an empty trailing chunk
+      run_chunk(c, r0, r1, count, index, consecutive, x, labels, targets, batch_index);
     }
     if (pool_) pool_->barrier();
 
-    // 2. The batch loss, summed in thread order so every thread agrees.
+    // 2. The batch loss, summed in chunk order so every thread (and every T) agrees.
     double loss_sum = 0.0;
     long correct = 0;
-    for (int u = 0; u < T; u++) {
-      loss_sum += partials_[u].loss_sum;
-      correct += partials_[u].correct;
+    for (int c = 0; c < nc && c * per_chunk < count; c++) {
+      loss_sum += partials_[c].loss_sum;
+      correct += partials_[c].correct;
     }
     if (!std::isfinite(loss_sum)) {
       if (t == 0) {
@@ -216,49 +282,39 @@ void TrainerCore::epoch_thread(int t) {
       break;
     }
 
-    // 3. Gradients and updates, each layer split by its inputs: thread t
-    // owns rows [i0, i1) of W (dW[i0:i1] = x[:, i0:i1]^T dz, then the
-    // optimizer step on them) and a slice of the biases (the per-thread sums
-    // added in thread order). Layers are independent here: no barrier.
-    UpdateHyper hyper{};
-    hyper.kind = optimizer_.kind;
+    // 3. Weight gradients and updates: task k on thread k mod T.
+    UpdateHyper hyper = hyper_;
     hyper.lr = e.lr;
-    hyper.momentum = optimizer_.momentum;
-    hyper.nesterov = optimizer_.nesterov;
-    hyper.beta1 = optimizer_.beta1;
-    hyper.beta2 = optimizer_.beta2;
-    hyper.epsilon = optimizer_.epsilon;
-    hyper.weight_decay = optimizer_.weight_decay;  // weights only
-    hyper.step = static_cast<double>(e.first_update + applied + 1);
+    hyper.step = static_cast<double>(e.first_step + applied + 1);
     UpdateHyper no_decay = hyper;
     no_decay.weight_decay = 0.0;
-    for (int l = last; l >= 0; l--) {
-      const LayerSlot& slot = shape_.layers[l];
-      const Range in = input_split_[l * T + t];
-      if (in.end > in.begin) {
-        const float* layer_input = l == 0 ? x : activations_[l - 1].data();
-        const long w_at = slot.weight_offset + static_cast<long>(in.begin) * slot.outputs;
-        const long w_count = static_cast<long>(in.end - in.begin) * slot.outputs;
-        gemm_weight_gradient(grads + w_at, layer_input + in.begin, deltas_[l].data(), count, in.end - in.begin,
-                             slot.outputs, slot.inputs);
-        optimizer_update(params + w_at, grads + w_at, m ? m + w_at : nullptr, v ? v + w_at : nullptr, w_count,
-                         hyper);
-      }
-      const Range out = output_split_[l * T + t];
-      if (out.end > out.begin) {
-        const long b_at = slot.bias_offset + out.begin;
-        const int width = out.end - out.begin;
-        float* db = grads + b_at;
-        std::fill(db, db + width, 0.0f);
-        for (int u = 0; u < T; u++) {
-          const float* part = bias_partials_.data() + static_cast<long>(u) * bias_partial_stride_ +
-                              bias_partial_offset_[l] + out.begin;
-          for (int j = 0; j < width; j++) db[j] += part[j];
-        }
-        optimizer_update(params + b_at, db, m ? m + b_at : nullptr, v ? v + b_at : nullptr, width, no_decay);
-      }
+    for (std::size_t k = t; k < tasks_.size(); k += T) {
+      const Task& task = tasks_[k];
+      const Step& s = plan_.steps[plan_.dense_steps[task.dense]];
+      const float* layer_input = s.in < 0 ? x : values_[s.in].data();
+      const long w_at = s.weight_offset + static_cast<long>(task.begin) * s.out_width;
+      const long w_count = static_cast<long>(task.end - task.begin) * s.out_width;
+      gemm_weight_gradient(grads + w_at, layer_input + task.begin, grads_buf_[s.out].data(), count,
+                           task.end - task.begin, s.out_width, s.in_width);
+      optimizer_update(params + w_at, grads + w_at, moments != nullptr ? moments + w_at : nullptr, size, w_count,
+                       hyper);
     }
-    if (t == 0) stop_ = cancel_requested();
+    // Biases: this thread's columns of every dense, chunk partials in chunk order.
+    for (std::size_t d = 0; d < plan_.dense_steps.size(); d++) {
+      const Step& s = plan_.steps[plan_.dense_steps[d]];
+      const Range cols = bias_split_[d * T + t];
+      if (cols.end <= cols.begin) continue;
+      const long b_at = s.bias_offset + cols.begin;
+      const int width = cols.end - cols.begin;
+      float* db = grads + b_at;
+      std::fill(db, db + width, 0.0f);
+      for (int c = 0; c < nc && c * per_chunk < count; c++) {
+        const float* part = bias_partials_.data() + static_cast<long>(c) * bias_stride_ + bias_offset_[d] + cols.begin;
+        for (int j = 0; j < width; j++) db[j] += part[j];
+      }
+      optimizer_update(params + b_at, db, moments != nullptr ? moments + b_at : nullptr, size, width, no_decay);
+    }
+    if (t == 0) stop_ = stop_requested();
     if (pool_) pool_->barrier();
 
     applied++;

@@ -1,23 +1,26 @@
-// The whole-network training step and the epoch runner, on raw pointers.
+// The generic training driver: one epoch of a compiled plan (plan.h) on
+// memory the trainer owns, off the JS thread.
 //
-// One step, split over T threads (T = 1 runs the same code with no-op
-// barriers), with two barriers per step:
-//   1. rows: each thread gathers its rows of the batch and runs on them the
-//      forward pass (GEMM, then bias + activation in one pass), the fused
-//      output activation + loss + dz, and the backward pass down to the
-//      first layer (dx = dz W^T, then dz *= act'), summing its rows' bias
-//      gradients. Every matrix a thread reads here is one it wrote, or W.
-//                                                              -- barrier --
-//   2. every thread sums the per-thread losses in thread order; a NaN/Inf
-//      total stops the epoch with nothing applied.
-//   3. columns: per layer, thread t owns rows [i0, i1) of W: it computes
-//      dW[i0:i1] = x[:, i0:i1]^T dz over the whole batch and applies the
-//      optimizer to W[i0:i1] at once; likewise a slice of the biases, from
-//      the per-thread sums added in thread order.              -- barrier --
-// No gradient is reduced across per-thread copies of W, and the arithmetic
-// of each element depends only on T: a fixed thread count gives
-// bit-identical results. (Splitting wide layers' forward pass by output
-// columns was measured: no faster.)
+// A step is cut into pieces whose sizes depend only on the batch and the
+// plan, never on the thread count T, so threads 1, 2, 3, ... give
+// bit-identical parameters. Two barriers per step:
+//   1. chunks: the batch rows are cut into nc chunks (num_chunks: about 256
+//      rows each, an even count, multiples of 8 rows); thread t takes chunks
+//      [t nc / T, (t+1) nc / T). Per chunk: gather its rows, forward through
+//      the steps, the fused output loss (gradient scaled for the mean over
+//      the whole batch), backward down to the first dense (no dx there),
+//      writing the chunk's bias column sums and (loss, correct) partials.
+//      Every matrix a chunk reads here is one it wrote, or W.  -- barrier --
+//   2. every thread sums the chunk losses in chunk order; a NaN/Inf total
+//      stops the epoch with nothing applied.
+//   3. weights: each dense's W rows are cut into blocks by its input width
+//      alone (num_blocks); task k of the fixed (layer, block) list runs on
+//      thread k mod T: dW[block] = x[:, block]^T dz over the whole batch
+//      (one GEMM whose dimensions do not depend on T), then the optimizer
+//      update of those rows. Biases: each dense's columns split over T
+//      (element-wise, so any split gives the same bits), db[j] = the chunk
+//      partials summed in chunk order, then the update (no weight decay on
+//      biases).                                                -- barrier --
 #pragma once
 
 #include <atomic>
@@ -25,31 +28,34 @@
 #include <memory>
 #include <vector>
 
-#include "network.h"
 #include "optimizer.h"
+#include "plan.h"
 
 namespace descent {
 
 class ThreadPool;
 
-struct OptimizerConfig {
-  int kind;  // an Optimizer code
-  double momentum;
-  bool nesterov;
-  double beta1;
-  double beta2;
-  double epsilon;
-  double weight_decay;  // on weights only, never biases
-};
+// Chunks a batch of `count` rows is cut into, and rows per chunk (the last
+// smaller; a trailing chunk left empty is skipped). Measured here: a 128-row
+// GEMM is ~4% slower than a 512-row one, 256 ~1%, 64 ~8%: chunks stay large.
+int num_chunks(int count);
+int chunk_rows(int count);
+// Blocks a dense layer's W rows are cut into for the weight gradient, and
+// rows per block, from its input width alone.
+int num_blocks(int inputs);
+int block_rows(int inputs);
 
-// Training data, read in place (never copied whole).
-struct TrainingSet {
-  const float* x;               // x is (n, inputs), or null when x_bytes holds the inputs
-  const std::uint8_t* x_bytes;  // x_bytes is (n, inputs) of value / x_scale, or null
-  float x_scale;                // an input is x_bytes * x_scale
-  long n;
-  const std::int32_t* labels;   // labels is (n), or null
-  const float* targets;         // targets is (n, outputs), or null
+// The training set, copied in on the JS thread (the worker never reads JS memory).
+struct TrainingData {
+  FloatBuffer x;                       // x is (n, inputs), or empty when x_bytes holds the inputs
+  AlignedBuffer<std::uint8_t> x_bytes;  // x_bytes is (n, inputs) of value / x_scale, or empty
+  float x_scale = 1.0f;                // an input is x_bytes * x_scale
+  long n = 0;
+  AlignedBuffer<std::int32_t> labels;  // labels is (n), checked in [0, classes); empty when absent
+  FloatBuffer targets;                 // targets is (n, outputs); empty when absent
+  bool has_labels = false;
+  bool has_targets = false;
+  bool bytes = false;                  // the inputs are x_bytes
 };
 
 struct EpochOutcome {
@@ -59,39 +65,48 @@ struct EpochOutcome {
   long steps = 0;          // batches applied
   long failed_batch = -1;  // index of the batch whose loss was NaN/Inf, or -1
   double failed_loss = 0;  // its mean loss
-  bool aborted = false;    // stopped by the cancel flag
+  bool aborted = false;    // stopped by cancel() or dispose
 };
 
 class TrainerCore {
  public:
-  // Allocates every workspace for batches of up to max_batch rows and
-  // starts threads-1 helper threads (threads as chosen by choose_threads).
-  TrainerCore(const NetworkShape& shape, const OptimizerConfig& optimizer, int max_batch, int threads,
-              bool has_labels, bool has_targets);
+  // Takes ownership of the data, params (plan.size) and moments (slots *
+  // plan.size); allocates every workspace for batches of up to max_batch
+  // rows and starts threads-1 helper threads.
+  TrainerCore(const CompiledPlan& plan, const UpdateHyper& hyper, int max_batch, int threads, double seed,
+              long long step, TrainingData data, FloatBuffer params, FloatBuffer moments);
   ~TrainerCore();
   TrainerCore(const TrainerCore&) = delete;
   TrainerCore& operator=(const TrainerCore&) = delete;
 
   int threads() const { return threads_; }
   int max_batch() const { return max_batch_; }
-  const NetworkShape& shape() const { return shape_; }
-  long updates() const { return updates_; }
-  // Makes a running (or the next) epoch stop before its next batch, as the
-  // cancel flag does; for shutting a trainer down. Any thread may call it.
+  long n() const { return data_.n; }
+  const CompiledPlan& plan() const { return plan_; }
+  // Optimizer updates applied so far, including config.step.
+  long long step() const { return step_.load(std::memory_order_acquire); }
+  const FloatBuffer& params() const { return params_; }
+  const FloatBuffer& moments() const { return moments_; }
+
+  // Stops a running epoch before its next batch. Any thread may call it;
+  // clear_cancel() (JS thread, before an epoch is queued) resets it.
+  void cancel() { cancel_.store(true, std::memory_order_relaxed); }
+  void clear_cancel() { cancel_.store(false, std::memory_order_relaxed); }
+  // Like cancel, for good (dispose): never cleared.
   void request_stop() { stop_requested_.store(true, std::memory_order_relaxed); }
 
   // Runs the batches order[0..batch), order[batch..2 batch), ... of one
-  // epoch, updating params in place. cancel (may be null) is read before
-  // every batch; a non-zero value stops the epoch. Allocates nothing.
-  // Preconditions (checked by the caller): order values < data.n, labels
-  // in range, 1 <= batch_size <= max_batch.
-  EpochOutcome train_epoch(float* params,                 // params is (shape.param_count)
-                           const TrainingSet& data,
-                           const std::uint32_t* order,    // order is (order_length)
-                           long order_length, int batch_size, double lr,
-                           const std::int32_t* cancel);   // cancel is (1), or null
+  // epoch on the owned buffers. Allocates nothing. Preconditions (checked by
+  // the caller): order values < n, 1 <= batch_size <= max_batch, epoch >= 1.
+  EpochOutcome train_epoch(const std::uint32_t* order,  // order is (order_length)
+                           long order_length, int batch_size, double lr, std::uint32_t epoch);
 
  private:
+  struct Task {
+    int dense;  // index into plan_.dense_steps
+    int begin;  // W rows [begin, end)
+    int end;
+  };
   struct Range {
     int begin;
     int end;
@@ -101,45 +116,57 @@ class TrainerCore {
     long correct;
   };
   struct Epoch {
-    float* params;
-    TrainingSet data;
     const std::uint32_t* order;
     long order_length;
     int batch_size;
     double lr;
-    const std::int32_t* cancel;
-    long first_update;
+    std::uint32_t epoch;
+    long long first_step;
     EpochOutcome outcome;
   };
 
   static void run_thread(void* self, int thread);
   void epoch_thread(int thread);
-  bool cancel_requested() const;
-  static Range split(int count, int parts, int part, int align);
+  bool stop_requested() const;
+  // Gathers, forward, loss and backward of rows [r0, r1) of the batch.
+  // x, labels, targets: the batch's rows (gathered, or the data set in place).
+  void run_chunk(int chunk, int r0, int r1, int count, const std::uint32_t* index, bool consecutive,
+                 const float* x, const std::int32_t* labels, const float* targets, long batch_index);
+  float* value(int buffer, int r0) {
+    return values_[buffer].data() + static_cast<long>(r0) * plan_.widths[buffer];
+  }
+  float* grad(int buffer, int r0) {
+    return grads_buf_[buffer].data() + static_cast<long>(r0) * plan_.widths[buffer];
+  }
 
-  NetworkShape shape_;
-  OptimizerConfig optimizer_;
+  CompiledPlan plan_;
+  UpdateHyper hyper_;  // lr and step filled per update
   int max_batch_;
   int threads_;
-  long updates_ = 0;  // optimizer steps applied so far (Adam's bias correction)
+  double seed_;
+  int slots_;
+  std::atomic<long long> step_;
 
-  FloatBuffer batch_x_;        // (max_batch, inputs): the gathered batch
-  std::vector<std::int32_t> batch_labels_;  // (max_batch)
-  FloatBuffer batch_targets_;  // (max_batch, outputs)
-  std::vector<FloatBuffer> activations_;  // [l] is (max_batch, outputs of l); the last holds logits
-  std::vector<FloatBuffer> deltas_;       // [l] is dL/d(activations_[l]), then dz
-  FloatBuffer grads_;          // (param_count)
-  FloatBuffer moment1_;        // (param_count) or empty
-  FloatBuffer moment2_;        // (param_count) or empty
-  std::vector<Range> input_split_;   // [l * threads + t]: rows of W_l owned by thread t
-  std::vector<Range> output_split_;  // [l * threads + t]: biases of layer l owned by thread t
-  std::vector<Partial> partials_;    // (threads)
-  FloatBuffer bias_partials_;        // (threads, bias_partial_stride_): per-thread bias gradient sums
-  std::vector<long> bias_partial_offset_;  // [l]: where layer l's biases start in a thread's sums
-  long bias_partial_stride_ = 0;
+  TrainingData data_;
+  FloatBuffer params_;   // (size)
+  FloatBuffer moments_;  // (slots, size)
+  FloatBuffer grads_;    // (size)
+
+  FloatBuffer batch_x_;                       // (max_batch, inputs): the gathered batch
+  AlignedBuffer<std::int32_t> batch_labels_;  // (max_batch)
+  FloatBuffer batch_targets_;                 // (max_batch, outputs)
+  std::vector<FloatBuffer> values_;           // [buffer] is (max_batch, width)
+  std::vector<FloatBuffer> grads_buf_;        // [buffer] is dL/d(values_[buffer])
+  std::vector<Task> tasks_;                   // the weight-gradient tasks, in their fixed order
+  std::vector<Range> bias_split_;             // [dense * threads + t]: bias columns of thread t
+  std::vector<long> bias_offset_;             // [dense]: where its columns start in a chunk's partials
+  long bias_stride_ = 0;                      // floats per chunk in bias_partials_
+  std::vector<Partial> partials_;             // (max chunks)
+  FloatBuffer bias_partials_;                 // (max chunks, bias_stride_)
   std::unique_ptr<ThreadPool> pool_;
 
   Epoch epoch_{};
+  std::atomic<bool> cancel_{false};
   std::atomic<bool> stop_requested_{false};
   // Written by thread 0 before a barrier, read by all after it.
   bool stop_ = false;

@@ -152,8 +152,18 @@ export function resolveFitOptions(value: unknown, networkSeed: number): Resolved
     schedule: options.schedule ?? 'cosine',
     shuffle: expectBoolean('options.shuffle', options.shuffle ?? true),
     seed: expectNonNegativeInteger('options.seed', options.seed ?? networkSeed),
-    threads: expectNonNegativeInteger('options.threads', options.threads ?? 0),
+    threads: expectThreads(options.threads ?? 0),
     onEpochEnd: onEpochEnd as ResolvedFitOptions['onEpochEnd'],
     signal: signal as AbortSignal | null,
   };
+}
+
+/** The most threads a step may be split over (the native trainer's limit). */
+export const MAX_THREADS = 1024;
+
+function expectThreads(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_THREADS) {
+    throw new RangeError(`options.threads must be an integer in [0, ${MAX_THREADS}] (0 chooses by the work), received ${describe(value)}`);
+  }
+  return value;
 }
