@@ -17,6 +17,23 @@ function lastJsonLine(stdout: string): Record<string, unknown> {
 }
 
 describe('descent train', () => {
+  it('--threads 1, 2 and 3 give the same test loss to the last digit (native)', () => {
+    const losses = [1, 2, 3].map((threads) => {
+      const args = ['train', '--data', 'digits', '--layers', '64,256,128,10', '--batch-size', '512', '--epochs', '20'];
+      const { code, stdout, stderr } = descent(...args, '--threads', String(threads), '--backend', 'native', '--json');
+      expect(code, stderr).toBe(0);
+      return lastJsonLine(stdout).testLoss;
+    });
+    expect(typeof losses[0]).toBe('number');
+    expect(losses).toEqual([losses[0], losses[0], losses[0]]);
+  });
+
+  it('--activation gelu --dropout 0.1 trains the digits', () => {
+    const { code, stdout } = descent('train', '--data', 'digits', '--activation', 'gelu', '--dropout', '0.1', '--epochs', '10', '--json');
+    expect(code).toBe(0);
+    expect(lastJsonLine(stdout).testAccuracy).toBeGreaterThan(0.9);
+  });
+
   it('--json ends stdout with one JSON object; progress goes to stderr', () => {
     const { code, stdout, stderr } = descent('train', '--data', 'digits', '--epochs', '3', '--backend', 'js', '--json');
     expect(code).toBe(0);

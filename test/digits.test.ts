@@ -1,7 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { loadDigits } from '../src/data/digits.js';
 import { trainTestSplit } from '../src/data/split.js';
-import { Network } from '../src/network.js';
+import { Network, type NetworkOptions } from '../src/network.js';
+import { nativeAvailable } from '../src/backend/native.js';
+
+/** Test accuracy per seed 0-4, each on its own 20% stratified split. */
+async function accuracies(options: Omit<NetworkOptions, 'seed'>): Promise<number[]> {
+  const digits = loadDigits();
+  const result: number[] = [];
+  for (let seed = 0; seed < 5; seed++) {
+    const { train, test } = trainTestSplit(digits, { testFraction: 0.2, seed });
+    const net = new Network({ ...options, seed });
+    await net.fit(train);
+    result.push(net.evaluate(test).accuracy!);
+  }
+  return result;
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
 
 describe('digits', () => {
   const digits = loadDigits();
@@ -56,6 +72,23 @@ describe('digits', () => {
     }
     const mean = accuracies.reduce((a, b) => a + b) / accuracies.length;
     expect(mean).toBeGreaterThanOrEqual(0.975);
+  });
+
+  describe.runIf(nativeAvailable())('the new activations and dropout, on both backends', () => {
+    it('gelu with dropout 0.1: a mean of at least 0.975 on native, js within half a point', async () => {
+      const options = { layers: [64, 128, 10], activation: 'gelu', dropout: 0.1 } as const;
+      const native = await accuracies({ ...options, backend: 'native' });
+      expect(mean(native)).toBeGreaterThanOrEqual(0.975);
+      const js = await accuracies({ ...options, backend: 'js' });
+      expect(Math.abs(mean(native) - mean(js))).toBeLessThanOrEqual(0.005);
+    });
+
+    it('silu: a mean of at least 0.97 on native, js within half a point', async () => {
+      const native = await accuracies({ layers: [64, 128, 10], activation: 'silu', backend: 'native' });
+      expect(mean(native)).toBeGreaterThanOrEqual(0.97);
+      const js = await accuracies({ layers: [64, 128, 10], activation: 'silu', backend: 'js' });
+      expect(Math.abs(mean(native) - mean(js))).toBeLessThanOrEqual(0.005);
+    });
   });
 
   it("reproduces the classic mistake: tanh output, squared error on one-hot targets, weights from [0, 1), plain sgd", async () => {
