@@ -4,7 +4,9 @@
 // us/step, GFLOP/s, share of the sgemm peak measured in the same run, and
 // the native backend's speed over each peer.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ALL_TRIALS } from './trials.mjs';
@@ -27,6 +29,9 @@ const HELP = `npm run bench -- [options]
                       PyTorch (default 5); the js reference and both tfjs backends,
                       seconds per call on the big trials, take at least 1
   --threads <n>       native threads (default 0: chosen by size)
+  --baseline <dir>    also run descent native from another checkout (built, e.g. a
+                      git worktree of an earlier commit) in the same rounds, as
+                      "native @<commit>": a change's cost measured side by side
   --no-memory         skip the peak-RSS comparison
   --no-digits         skip descent train --data digits on js and native (seeds 0-4)
   --json              print the results as JSON instead of a table
@@ -49,6 +54,7 @@ function parseOptions() {
         time: { type: 'string', default: '500' },
         iterations: { type: 'string', default: '5' },
         threads: { type: 'string', default: '0' },
+        baseline: { type: 'string' },
         'no-memory': { type: 'boolean', default: false },
         'no-digits': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -88,10 +94,26 @@ function parseOptions() {
     timeMs: positive('time', values.time),
     minIterations: positive('iterations', values.iterations),
     threads: positive('threads', values.threads, 0),
+    baseline: values.baseline ?? null,
     memory: !values['no-memory'],
     digits: !values['no-digits'],
     json: values.json,
   };
+}
+
+/**
+ * descent native as another checkout builds it, loaded through that
+ * checkout's own bench and dist (its API may differ from this one's).
+ */
+async function baselineContestant(dir, threads) {
+  const root = path.resolve(dir);
+  const entry = path.join(root, 'bench', 'contestants.mjs');
+  if (!existsSync(entry) || !existsSync(path.join(root, 'dist', 'index.js'))) {
+    throw new UsageError(`--baseline: ${root} is not a built descent checkout (no bench/contestants.mjs or dist/index.js)`);
+  }
+  const { nativeContestant: theirs } = await import(pathToFileURL(entry).href);
+  const commit = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim();
+  return { ...theirs(threads), name: `native @${commit || path.basename(root)}` };
 }
 
 async function loadContestants(names, threads) {
@@ -134,6 +156,7 @@ async function main() {
   const options = parseOptions();
   const log = (message) => process.stderr.write(`${message}\n`);
   const contestants = await loadContestants(options.backends, options.threads);
+  if (options.baseline) contestants.splice(1, 0, await baselineContestant(options.baseline, options.threads));
   const running = contestants.filter((c) => !c.skipped);
   for (const c of contestants.filter((c) => c.skipped)) log(`${c.name}: skipped: ${c.skipped}`);
 

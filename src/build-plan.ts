@@ -62,37 +62,46 @@ export function shorthandPlan(o: ShorthandOptions): Plan {
   specs.push({ kind: 'dense', units: sizes[sizes.length - 1] });
   specs.push({ kind: 'output', activation: output, loss });
   const init = o.init === undefined ? activationOp(activation).init : o.init;
-  return resolvePlan(sizes[0], specs, init, { messages: 'shorthand', sizes });
+  return resolvePlan(sizes[0], specs, init, { messages: 'shorthand', sizes, layers: 'plan' });
 }
 
-/** The plan of an explicit list of layer descriptors. */
-export function explicitPlan(inputs: unknown, plan: unknown, init: unknown): Plan {
+/**
+ * The plan of an explicit list of layer descriptors. `names` is how
+ * messages call the inputs and the list: the options' `inputs` and `plan`,
+ * or a stored plan's `plan.inputs` and `plan.layers`.
+ */
+export function explicitPlan(
+  inputs: unknown,
+  plan: unknown,
+  init: unknown,
+  names: { inputs: string; layers: string } = { inputs: 'inputs', layers: 'plan' },
+): Plan {
   if (typeof inputs !== 'number' || !Number.isInteger(inputs) || inputs < 1 || inputs > 1 << 24) {
-    throw new RangeError(`inputs must be an integer in [1, ${1 << 24}] (the features per row), received ${describe(inputs)}`);
+    throw new RangeError(`${names.inputs} must be an integer in [1, ${1 << 24}] (the features per row), received ${describe(inputs)}`);
   }
   if (!Array.isArray(plan) || plan.length === 0) {
-    throw new TypeError(`plan must be a non-empty array of layer descriptors such as { kind: 'dense', units: 10 }, received ${describe(plan)}`);
+    throw new TypeError(`${names.layers} must be a non-empty array of layer descriptors such as { kind: 'dense', units: 10 }, received ${describe(plan)}`);
   }
   const specs: Record<string, unknown>[] = [];
   for (let i = 0; i < plan.length; i++) {
-    if (!(i in plan)) throw new TypeError(`plan[${i}] is missing (a hole in the array)`);
-    specs.push(expectObject(`plan[${i}]`, plan[i]));
+    if (!(i in plan)) throw new TypeError(`${names.layers}[${i}] is missing (a hole in the array)`);
+    specs.push(expectObject(`${names.layers}[${i}]`, plan[i]));
   }
   const named = specs.map((s) => (typeof s.activation === 'string' ? s.activation : ''));
-  return resolvePlan(inputs, specs, init === undefined ? defaultInitFor(named) : init, { messages: 'explicit' });
+  return resolvePlan(inputs, specs, init === undefined ? defaultInitFor(named) : init, { messages: 'explicit', layers: names.layers });
 }
 
 /** A stored plan (a model file's, toJSON's) resolved again: the same checks, the same offsets. */
 export function storedPlan(plan: unknown): Plan {
   const p = expectObject('plan', plan);
-  return explicitPlan(p.inputs, p.layers, undefined);
+  return explicitPlan(p.inputs, p.layers, undefined, { inputs: 'plan.inputs', layers: 'plan.layers' });
 }
 
 function resolvePlan(
   inputs: number,
   specs: Record<string, unknown>[],
   init: unknown,
-  source: { messages: 'explicit' } | { messages: 'shorthand'; sizes: number[] },
+  source: { messages: 'explicit'; layers: string } | { messages: 'shorthand'; sizes: number[]; layers: string },
 ): Plan {
   const defaultInit = expectOneOf('init', init, ['he', 'glorot', 'uniform'] as const);
   const layers: PlanLayer[] = [];
@@ -100,7 +109,7 @@ function resolvePlan(
   let offset = 0;
   for (let index = 0; index < specs.length; index++) {
     const spec = specs[index];
-    const at = `plan[${index}]`;
+    const at = `${source.layers}[${index}]`;
     const kind = spec.kind;
     if (typeof kind !== 'string' || !(LAYER_KIND_NAMES as string[]).includes(kind)) {
       throw new TypeError(`${at}.kind must be one of ${LAYER_KIND_NAMES.map((k) => `"${k}"`).join(', ')}, received ${describe(kind)}`);
@@ -114,7 +123,7 @@ function resolvePlan(
     const layer = op.resolve(spec, { at, index, width, offset, defaultInit, last: index === specs.length - 1 });
     offset += op.parameterCount(layer);
     if (offset > MAX_PARAMETERS) {
-      const what = source.messages === 'shorthand' ? `layers ${JSON.stringify(source.sizes)}` : `plan (at ${at})`;
+      const what = source.messages === 'shorthand' ? `layers ${JSON.stringify(source.sizes)}` : `${source.layers} (at ${at})`;
       throw new RangeError(`${what} needs more than ${MAX_PARAMETERS} parameters (${offset} so far), more than one Float32Array buffer holds`);
     }
     width = op.outputWidth(layer, width);
@@ -122,11 +131,11 @@ function resolvePlan(
   }
   if (layers[layers.length - 1].kind !== 'output') {
     throw new TypeError(
-      `plan[${layers.length - 1}] is a ${layers[layers.length - 1].kind} layer, but a plan must end in an output layer such as { kind: 'output', activation: 'softmax' }`,
+      `${source.layers}[${layers.length - 1}] is a ${layers[layers.length - 1].kind} layer, but a plan must end in an output layer such as { kind: 'output', activation: 'softmax' }`,
     );
   }
   if (!layers.some((layer) => layer.kind === 'dense')) {
-    throw new TypeError('plan has no dense layer: a network needs at least one { kind: \'dense\', units } before its output');
+    throw new TypeError(`${source.layers} has no dense layer: a network needs at least one { kind: 'dense', units } before its output`);
   }
   return { inputs, outputs: width, size: offset, layers };
 }

@@ -23,7 +23,7 @@ import { describe, expectKnownKeys, expectNonNegativeInteger, expectObject } fro
  */
 export interface NetworkOptions {
   /** Layer sizes, inputs first: [64, 128, 10] is one hidden layer of 128. */
-  layers?: number[];
+  layers?: readonly number[];
   /** Hidden activation. Default 'relu'. */
   activation?: HiddenActivation;
   /** Output activation. Default 'softmax'. */
@@ -39,7 +39,7 @@ export interface NetworkOptions {
    * `{ kind: 'dense', units, init? }`, `{ kind: 'activation', activation }`,
    * `{ kind: 'dropout', rate }`, `{ kind: 'output', activation, loss? }`.
    */
-  plan?: LayerSpec[];
+  plan?: readonly LayerSpec[];
   /** Default: what suits the (first) hidden activation: 'he' for ReLU-like units, 'glorot' otherwise. */
   init?: InitName;
   /** Seed of the initial weights (and, by default, of the batch order and dropout). Default 0. */

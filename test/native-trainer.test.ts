@@ -12,8 +12,11 @@ import type { OptimizerSettings } from '../src/backend/types.js';
 import { HIDDEN_ACTIVATIONS, LAYER_KIND_NAMES, OPTIMIZERS, type OutputActivation } from '../src/spec.js';
 import { LOSSES_BY_NAME, type LossName } from '../src/ops/losses/index.js';
 import { optimizerOp } from '../src/ops/optimizers/index.js';
+import { layerKind } from '../src/ops/layers/index.js';
+import { explicitPlan } from '../src/build-plan.js';
 import type { OptimizerName } from '../src/spec.js';
 import { optimizerSettings } from './support/optimizer.js';
+import { expectClose } from './support/compare.js';
 import { expectSameRun, makeData, plan, train } from './support/training.js';
 
 /** Every optimizer, plus the variants of the settings it reads. */
@@ -38,8 +41,37 @@ const HEADS: [OutputActivation, LossName, number, 'labels' | 'targets'][] = (Obj
 describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
   it('the registry has what these tests enumerate', () => {
     expect(HIDDEN_ACTIVATIONS).toEqual(expect.arrayContaining(['relu', 'gelu', 'silu']));
-    expect(LAYER_KIND_NAMES).toEqual(['dense', 'activation', 'dropout', 'output']);
+    expect(LAYER_KIND_NAMES).toEqual(expect.arrayContaining(['dense', 'activation', 'dropout', 'output']));
     expect(HEADS.length).toBeGreaterThanOrEqual(7);
+  });
+
+  describe('every layer kind, inserted between hidden layers', () => {
+    for (const kind of LAYER_KIND_NAMES) {
+      const example = layerKind(kind).example;
+      if (example === null) continue; // the output layer: in every plan above
+      for (const activation of HIDDEN_ACTIVATIONS) {
+        it(`${JSON.stringify(example)} after a ${activation} layer`, async () => {
+          const p = explicitPlan(
+            9,
+            [
+              { kind: 'dense', units: 13 },
+              { kind: 'activation', activation },
+              example,
+              { kind: 'dense', units: 11 },
+              { kind: 'activation', activation },
+              { kind: 'dense', units: 4 },
+              { kind: 'output', activation: 'softmax' },
+            ],
+            undefined,
+          );
+          const data = makeData(31, 97, 9, 4, 'labels', 'cross-entropy');
+          const options = { batchSize: 10, lr: 0.01, epochs: 2, threads: 2, seed: 5 };
+          const reference = await train(referenceBackend, p, optimizerSettings('adam'), data, options);
+          const native = await train(nativeBackend, p, optimizerSettings('adam'), data, options);
+          expectSameRun(native, reference);
+        });
+      }
+    }
   });
 
   describe('20-step trajectories: activation x output / loss x optimizer', () => {
@@ -75,7 +107,6 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
     }
 
     it('an explicit plan: dropout on the inputs, activations of each kind in turn', async () => {
-      const { explicitPlan } = await import('../src/build-plan.js');
       const p = explicitPlan(
         12,
         [
@@ -146,6 +177,48 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
         }
       });
     }
+  });
+
+  describe('between epochs, the JS arrays hold the truth', () => {
+    const data = () => {
+      const d = makeData(12, 90, 5, 3, 'labels', 'cross-entropy');
+      return { x: d.x as Float32Array, y: d.labels!, n: d.n, features: 5, classes: 3 };
+    };
+    const fitAndWatch = async (backend: 'js' | 'native', zeroAfterEpoch: number | null) => {
+      const { Network } = await import('../src/network.js');
+      const net = new Network({ layers: [5, 8, 3], activation: 'gelu', dropout: 0.2, backend, seed: 3 });
+      const seen: { step: number; moments: number[] }[] = [];
+      await net.fit(data(), {
+        epochs: 3,
+        batchSize: 16,
+        schedule: 'constant',
+        onEpochEnd: (log) => {
+          seen.push({ step: net.optimizerState!.step, moments: Array.from(net.optimizerState!.moments.subarray(0, 6)) });
+          if (log.epoch === zeroAfterEpoch) net.params.fill(0.01);
+        },
+      });
+      return { seen, params: net.params };
+    };
+
+    it('onEpochEnd sees the optimizer state of that epoch, as on js', async () => {
+      const native = await fitAndWatch('native', null);
+      const js = await fitAndWatch('js', null);
+      expect(native.seen.map((s) => s.step)).toEqual([6, 12, 18]);
+      expect(js.seen.map((s) => s.step)).toEqual([6, 12, 18]);
+      native.seen.forEach((s, i) => {
+        expect(s.moments.some((m) => m !== 0)).toBe(true);
+        expectClose(s.moments, js.seen[i].moments, `moments after epoch ${i + 1}`, { atol: 1e-6, rtol: 1e-3 });
+      });
+      expectClose(native.params, js.params, 'final params', { atol: 2e-5, rtol: 1e-3 });
+    });
+
+    it('params changed in onEpochEnd are what the next epoch trains, as on js', async () => {
+      const native = await fitAndWatch('native', 1);
+      const js = await fitAndWatch('js', 1);
+      const untouched = await fitAndWatch('native', null);
+      expectClose(native.params, js.params, 'final params', { atol: 2e-5, rtol: 1e-3 });
+      expect(Array.from(native.params)).not.toEqual(Array.from(untouched.params));
+    });
   });
 
   describe('a batch with a NaN or infinite loss', () => {

@@ -261,6 +261,14 @@ describe('an explicit plan', () => {
     });
   }
 
+  it('a stored plan names plan.layers in its messages', async () => {
+    const { storedPlan } = await import('../src/build-plan.js');
+    expect(() => storedPlan({ inputs: 3, layers: [{ kind: 'dense', units: 0 }, { kind: 'output', activation: 'softmax' }] })).toThrow(
+      /plan.layers\[0\].units must be an integer in \[1, 16777216\], received 0/,
+    );
+    expect(() => storedPlan({ inputs: 0, layers: [] })).toThrow(/plan.inputs must be an integer/);
+  });
+
   it('does not mix with the shorthand', () => {
     expect(() => new Network({ inputs: 3, plan: [...plan], activation: 'relu' } as never)).toThrow(
       /options.activation belongs to the shorthand form; with options.plan, write it as a layer of the plan/,

@@ -19,7 +19,6 @@ namespace {
 
 constexpr std::int64_t kMaxDim = 2147483647;  // BLAS dimensions are int
 constexpr std::int64_t kMaxWidth = 1 << 24;
-constexpr std::int64_t kMaxThreads = 1024;  // as a trainer's config.threads
 
 struct Named {
   const char* name;
@@ -41,7 +40,7 @@ void check_disjoint(const Napi::Env& env, const std::string& where, const Named&
 // the work, 1 is single-threaded.
 int threads_arg(const Napi::CallbackInfo& info, const std::string& where, std::size_t index) {
   if (info.Length() <= index || info[index].IsUndefined()) return 0;
-  return static_cast<int>(integer(info.Env(), where, "threads", info[index], 0, kMaxThreads));
+  return static_cast<int>(integer(info.Env(), where, "threads", info[index], 0, descent::kMaxThreads));
 }
 
 std::string product(const char* a, std::int64_t x, const char* b, std::int64_t y) {

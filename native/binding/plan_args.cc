@@ -138,6 +138,7 @@ descent::Plan read_plan(const Napi::Env& env, const std::string& where, const Na
   for (const auto& l : descent::kLayers) kinds.push_back(l.name);
   int width = plan.inputs;
   bool has_dense = false;
+  double next_free = 0;  // where the previous dense layer's parameters end
   for (std::uint32_t i = 0; i < count; i++) {
     const std::string base = "plan.layers[" + std::to_string(i) + "]";
     const Napi::Object layer = object(env, where, base, layers.Get(i));
@@ -184,6 +185,15 @@ descent::Plan read_plan(const Napi::Env& env, const std::string& where, const Na
                          std::to_string(d.units) + ") must be at most plan.size " + std::to_string(plan.size) +
                          ", received an end of " + number_text(b_end));
         }
+        // W then b, each layer after the one before: no two threads' updates
+        // can ever touch the same float (and determinism cannot depend on it).
+        if (static_cast<double>(d.weight_offset) < next_free || w_end > static_cast<double>(d.bias_offset)) {
+          fail_range(env, where,
+                     base + " must keep W [" + std::to_string(d.weight_offset) + ", " + number_text(w_end) +
+                         ") and b [" + std::to_string(d.bias_offset) + ", " + number_text(b_end) +
+                         ") in order after the parameters before it (which end at " + number_text(next_free) + ")");
+        }
+        next_free = b_end;
         width = d.units;
         has_dense = true;
         break;

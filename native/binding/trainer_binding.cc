@@ -16,7 +16,6 @@ namespace {
 
 constexpr std::int64_t kMaxRows = 4294967295LL;  // order holds uint32 row indices
 constexpr std::int64_t kMaxBatch = 1 << 24;
-constexpr std::int64_t kMaxThreads = 1024;
 constexpr std::int64_t kMaxSafeInteger = 9007199254740991LL;
 
 std::string rows_text(const char* a, std::int64_t x, const char* b, std::int64_t y) {
@@ -86,20 +85,19 @@ class EpochWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    // Copy the trained params into the JS array the trainer was given.
-    const descent::FloatBuffer& params = trainer_->core_->params();
+    // JS holds the truth between epochs: the trained params and optimizer
+    // state go back into the arrays the trainer was given.
     std::string why;
-    float* target = trainer_->params_.IsEmpty()
-                        ? nullptr
-                        : live_float_array(env, trainer_->params_, params.size(), &why);
-    if (target == nullptr) {
+    const char* what = trainer_->StoreIntoJs(env, &why);
+    if (what != nullptr) {
       trainer_->EpochFinished();
-      deferred_.Reject(Napi::TypeError::New(env, "trainEpoch: params " + why +
-                                                     "; the trained parameters could not be written back")
+      deferred_.Reject(Napi::TypeError::New(env, std::string("trainEpoch: ") + what + " " + why +
+                                                     "; the trained state could not be written back")
                            .Value());
       return;
     }
-    if (params.size() > 0) std::memcpy(target, params.data(), params.size() * sizeof(float));
+    const double step = static_cast<double>(trainer_->core_->step());
+    // May release the core (a dispose during the epoch): nothing of it is read below.
     trainer_->EpochFinished();
     Napi::Object result = Napi::Object::New(env);
     result.Set("lossSum", Napi::Number::New(env, outcome_.loss_sum));
@@ -109,6 +107,7 @@ class EpochWorker : public Napi::AsyncWorker {
     result.Set("failedBatch", Napi::Number::New(env, static_cast<double>(outcome_.failed_batch)));
     result.Set("failedLoss", Napi::Number::New(env, outcome_.failed_batch >= 0 ? outcome_.failed_loss : NAN));
     result.Set("aborted", Napi::Boolean::New(env, outcome_.aborted));
+    result.Set("step", Napi::Number::New(env, step));
     deferred_.Resolve(result);
   }
 
@@ -134,7 +133,6 @@ Napi::Function TrainerWrap::Define(Napi::Env env) {
                      {
                          InstanceMethod<&TrainerWrap::TrainEpoch>("trainEpoch"),
                          InstanceMethod<&TrainerWrap::Cancel>("cancel"),
-                         InstanceMethod<&TrainerWrap::WriteState>("writeState"),
                          InstanceMethod<&TrainerWrap::Dispose>("dispose"),
                          InstanceAccessor<&TrainerWrap::Threads>("threads"),
                          InstanceAccessor<&TrainerWrap::Step>("step"),
@@ -158,7 +156,7 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
   const descent::UpdateHyper hyper = read_hyper(env, where, "config.optimizer", config.Get("optimizer"), false);
   const int slots = descent::optimizer_slots(hyper.kind);
   const int batch_size = static_cast<int>(integer(env, where, "config.batchSize", config.Get("batchSize"), 1, kMaxBatch));
-  const int threads = static_cast<int>(integer(env, where, "config.threads", config.Get("threads"), 0, kMaxThreads));
+  const int threads = static_cast<int>(integer(env, where, "config.threads", config.Get("threads"), 0, descent::kMaxThreads));
   const double seed = static_cast<double>(integer(env, where, "config.seed", config.Get("seed"), 0, kMaxSafeInteger));
   const long long step = integer(env, where, "config.step", config.Get("step"), 0, kMaxSafeInteger);
   const std::int64_t n = integer(env, where, "data.n", data.Get("n"), 0, kMaxRows);
@@ -294,6 +292,10 @@ Napi::Value TrainerWrap::TrainEpoch(const Napi::CallbackInfo& info) {
     copy[i] = index;
   }
   order_.swap(copy);
+  // What JS holds now (a fit may have changed params between epochs) is
+  // what this epoch trains; the worker then reads only the trainer's copy.
+  std::string why;
+  if (const char* what = LoadFromJs(env, &why)) fail_type(env, where, std::string(what) + " " + why);
   core_->clear_cancel();
   auto* worker = new EpochWorker(env, this, info.This().As<Napi::Object>(), static_cast<int>(batch_size), lr,
                                  static_cast<std::uint32_t>(epoch));
@@ -308,20 +310,32 @@ Napi::Value TrainerWrap::Cancel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value TrainerWrap::WriteState(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  const std::string where = "writeState";
-  if (disposed_) fail(env, where, "this trainer has been disposed; its state is gone");
-  if (running_) fail(env, where, "this trainer is running an epoch; await trainEpoch before writeState");
-  const descent::FloatBuffer& moments = core_->moments();
-  // An optimizer without state (sgd) has nothing to write back.
-  if (!moments_.IsEmpty() && moments.size() > 0) {
-    std::string why;
-    float* target = live_float_array(env, moments_, moments.size(), &why);
-    if (target == nullptr) fail_type(env, where, "moments " + why + "; the optimizer state could not be written back");
-    std::memcpy(target, moments.data(), moments.size() * sizeof(float));
+// Copies one owned buffer to or from the JS Float32Array `ref` holds.
+// Returns false (with the reason in `why`) when that array is detached or
+// resized; an empty buffer (sgd keeps no state) copies nothing.
+static bool sync_buffer(const Napi::Env& env, const Napi::ObjectReference& ref, descent::FloatBuffer& owned,
+                        bool into_js, std::string* why) {
+  if (ref.IsEmpty() || owned.size() == 0) return true;
+  float* js = live_float_array(env, ref, owned.size(), why);
+  if (js == nullptr) return false;
+  if (into_js) {
+    std::memcpy(js, owned.data(), owned.size() * sizeof(float));
+  } else {
+    std::memcpy(owned.data(), js, owned.size() * sizeof(float));
   }
-  return Napi::Number::New(env, static_cast<double>(core_->step()));
+  return true;
+}
+
+const char* TrainerWrap::LoadFromJs(const Napi::Env& env, std::string* why) {
+  if (!sync_buffer(env, params_, core_->params(), false, why)) return "params";
+  if (!sync_buffer(env, moments_, core_->moments(), false, why)) return "moments";
+  return nullptr;
+}
+
+const char* TrainerWrap::StoreIntoJs(const Napi::Env& env, std::string* why) {
+  if (!sync_buffer(env, params_, core_->params(), true, why)) return "params";
+  if (!sync_buffer(env, moments_, core_->moments(), true, why)) return "moments";
+  return nullptr;
 }
 
 void TrainerWrap::EpochFinished() {

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "../kernels/trainer.h"
@@ -12,20 +13,22 @@ namespace descent_binding {
 
 // new Trainer(plan, params, moments, data, config)
 //   plan:    { inputs, size, layers: [...] } (plan_args.h)
-//   params:  Float32Array (plan.size); copied in, written back after each epoch
-//   moments: Float32Array (slots * plan.size); copied in, written back by writeState()
+//   params:  Float32Array (plan.size)
+//   moments: Float32Array (slots * plan.size), or null for an optimizer without state
 //   data:    { x: Float32Array | Uint8Array (n, inputs), xScale, n, labels: Int32Array | null,
 //              targets: Float32Array | null }; copied in
 //   config:  { batchSize, threads (0 chooses), seed, step,
 //              optimizer: { kind, momentum, nesterov, beta1, beta2, epsilon, weightDecay } }
-// trainer.trainEpoch(order: Uint32Array, batchSize, lr, epoch) -> Promise<result>
-// trainer.cancel(); trainer.writeState() -> step; trainer.dispose();
+// trainer.trainEpoch(order: Uint32Array, batchSize, lr, epoch) -> Promise<result with step>
+// trainer.cancel(); trainer.dispose();
 // trainer.threads, trainer.step, trainer.running, trainer.disposed
 //
 // The worker thread reads and writes only memory the trainer owns: JS may
 // detach or change its arrays at any time without the worker noticing.
-// References are kept only to params and moments, to copy results back on
-// the JS thread.
+// Between epochs JS holds the truth: each trainEpoch loads params and
+// moments from the JS arrays (on the JS thread) and writes them back when
+// the epoch ends, so the JS arrays are current after every epoch and a
+// change JS makes between epochs is trained on, as on the js backend.
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -37,7 +40,6 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
-  Napi::Value WriteState(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value Threads(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
@@ -46,10 +48,14 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   // Called on the JS thread when an epoch ends, successfully or not.
   void EpochFinished();
   void Release();
+  // Copy params and moments between the JS arrays and the trainer's own;
+  // on failure the name of the array (its reason in `why`), else null.
+  const char* LoadFromJs(const Napi::Env& env, std::string* why);
+  const char* StoreIntoJs(const Napi::Env& env, std::string* why);
 
   std::unique_ptr<descent::TrainerCore> core_;
-  Napi::ObjectReference params_;   // the JS params array, written after each epoch
-  Napi::ObjectReference moments_;  // the JS moments array, written by writeState (empty when null)
+  Napi::ObjectReference params_;   // the JS params array
+  Napi::ObjectReference moments_;  // the JS moments array (empty when null)
   std::vector<std::uint32_t> order_;  // the running epoch's order, owned
   bool running_ = false;
   bool disposed_ = false;

@@ -1,7 +1,7 @@
 // The activations (one struct per DESCENT_ACTIVATIONS entry, ops.h) and
 // the numerics they share, written branch-free so the compiler vectorizes
-// the loops that call them. Each matches the
-// reference (src/backend/reference-kernels.ts) to a few float32 ulps, and
+// the loops that call them. Each matches its
+// reference (src/ops/activations/<name>.ts) to a few float32 ulps, and
 // keeps NaN as NaN so a diverging network shows up as a non-finite loss.
 #pragma once
 

@@ -50,7 +50,10 @@ DESCENT_INLINE void bias_activation_rows(float* y, const float* b, int rows, int
   }
 }
 
-// from-output activations only: derivative(0, a) (z is gone).
+// For from-output activations only: derivative(0, a), z being gone. The
+// others compile to nothing here: the plan compiler fuses only from-output
+// activations into a dense layer and the binding refuses the rest
+// (denseBackward says to use activationBackward).
 template <typename A>
 DESCENT_INLINE void backward_sums_rows(float* dz, const float* y, float* db, int rows, int cols, int ld) {
   if constexpr (A::kDerivative == Derivative::Output) {

@@ -1,6 +1,7 @@
 // Dense layer kernels: y = act(x W + b) and its backward pass. Row-major
-// throughout; W is (inputs, outputs) as in src/layout.ts. Same names,
-// meaning and argument order as src/backend/reference-kernels.ts.
+// throughout; W is (inputs, outputs) as a plan's dense layer stores it
+// (src/plan.ts). Same names, meaning and argument order as
+// src/backend/reference-kernels.ts.
 #pragma once
 
 #include "ops.h"

@@ -32,7 +32,8 @@ struct Range {
   int count() const { return end - begin; }
 };
 
-// Part `part` of [0, count) cut into `parts` pieces (TrainerCore::split).
+// Part `part` of [0, count) cut into `parts` pieces, boundaries on multiples
+// of kAlign (the trainer cuts bias columns the same way in trainer.cc).
 Range split(int count, int parts, int part) {
   long chunk = (static_cast<long>(count) + parts - 1) / parts;
   if (count >= kAlign * parts) chunk = (chunk + kAlign - 1) / kAlign * kAlign;

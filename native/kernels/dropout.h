@@ -2,7 +2,7 @@
 // hash of (seed, epoch, step, layer, row * width + j), so nothing is stored
 // between the forward and backward passes, any split of the batch over
 // threads draws the same mask, and the TypeScript reference
-// (src/backend/reference-kernels.ts) reproduces it bit for bit.
+// (src/ops/layers/dropout-mask.ts) reproduces it bit for bit.
 #pragma once
 
 #include <cstdint>

@@ -22,7 +22,6 @@ constexpr double kMinFlopsForTwoThreads = 2.0e6;
 // Beyond two threads (not measured here: this machine has two cores) each
 // more thread must bring this much work.
 constexpr double kMinFlopsPerThreadBeyondTwo = 4.0e6;
-constexpr int kMaxThreads = 64;
 constexpr long kPredictChunk = 256;
 // Starting a thread for a predict call costs ~50 us: worth it from about
 // this much forward work per thread.
@@ -211,10 +210,17 @@ void predict(float* out, const float* params, const CompiledPlan& plan, const fl
     }
     threads = static_cast<int>(std::min<double>(flops / kMinPredictFlopsPerThread, available_cpus()));
   }
-  threads = static_cast<int>(std::max<long>(1, std::min<long>({static_cast<long>(threads), kMaxThreads, n / 64})));
-  // Whole chunks per thread, so every thread's GEMMs keep their full height.
-  const long per_thread = (n + threads - 1) / threads;
-  const std::size_t chunk = static_cast<std::size_t>(std::min(per_thread, kPredictChunk));
+  // Rows go in chunks of kPredictChunk counted from row 0, and a thread takes
+  // whole chunks: every GEMM sees the same rows whatever the thread count,
+  // so predictions (and evaluate's loss) are the same bits on any machine.
+  const long chunks = (n + kPredictChunk - 1) / kPredictChunk;
+  threads = static_cast<int>(std::max<long>(1, std::min<long>({static_cast<long>(threads), kMaxThreads, chunks})));
+  const auto rows_of = [&](int t) {
+    const long first = chunks * t / threads;
+    const long last = chunks * (t + 1) / threads;
+    return std::make_pair(std::min(n, first * kPredictChunk), std::min(n, last * kPredictChunk));
+  };
+  const std::size_t chunk = static_cast<std::size_t>(std::min(n, kPredictChunk));
   const std::size_t width = static_cast<std::size_t>(plan.max_width);
   std::vector<PredictWorkspace> work;
   work.reserve(threads);
@@ -222,19 +228,22 @@ void predict(float* out, const float* params, const CompiledPlan& plan, const fl
 
   std::vector<std::thread> helpers;
   helpers.reserve(threads - 1);
+  int started = threads;
   try {
     for (int t = 1; t < threads; t++) {
-      const long begin = std::min(n, t * per_thread);
-      const long end = std::min(n, begin + per_thread);
+      const auto rows = rows_of(t);
       PredictWorkspace* mine = &work[t];
-      helpers.emplace_back([=, &plan] { predict_rows(out, params, plan, x, begin, end, *mine); });
+      helpers.emplace_back([=, &plan] { predict_rows(out, params, plan, x, rows.first, rows.second, *mine); });
     }
   } catch (...) {
-    // Could not start a thread: those started finish their rows, this thread does the rest.
-    const long done = static_cast<long>(helpers.size() + 1) * per_thread;
-    predict_rows(out, params, plan, x, std::min(n, done), n, work[0]);
+    // Could not start a thread: those started run their rows, this thread the rest.
+    started = static_cast<int>(helpers.size()) + 1;
   }
-  predict_rows(out, params, plan, x, 0, std::min(n, per_thread), work[0]);
+  for (int t = 0; t < threads; t++) {
+    if (t != 0 && t < started) continue;
+    const auto rows = rows_of(t);
+    predict_rows(out, params, plan, x, rows.first, rows.second, work[0]);
+  }
   for (auto& helper : helpers) helper.join();
 }
 

@@ -106,10 +106,15 @@ double step_flops(const CompiledPlan& plan, int batch);
 // use) as the work per step grows, and never fewer than 8 rows per thread.
 int choose_threads(const CompiledPlan& plan, int batch, int requested);
 
+// The most threads a step or a prediction is split over (the public
+// `threads` option's upper bound; the bindings refuse more).
+constexpr int kMaxThreads = 64;
+
 // Activated outputs of n rows: out (n, outputs) = the plan applied to x (n,
-// inputs), dropout as identity. Large inputs are split by rows over up to
-// `threads` threads (0 = choose by the work); workspaces are allocated once
-// per call.
+// inputs), dropout as identity. Rows run in chunks of 256 counted from row
+// 0, and large inputs share whole chunks out over up to `threads` threads
+// (0 = choose by the work): the result is the same bits on any thread count.
+// Workspaces are allocated once per call.
 void predict(float* out,            // out is (n, plan.outputs)
              const float* params,   // params is (plan.size)
              const CompiledPlan& plan,

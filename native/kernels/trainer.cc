@@ -172,7 +172,7 @@ void TrainerCore::run_chunk(int c, int r0, int r1, int count, const std::uint32_
         break;
       case Layer::Dropout:
         dropout_apply(out, in, rows, s.out_width, r0,
-                      dropout_key(seed_, epoch_.epoch, static_cast<std::uint32_t>(batch_index),
+                      dropout_key(seed_, epoch_.epoch, static_cast<std::uint32_t>(epoch_.first_step + batch_index),
                                   static_cast<std::uint32_t>(s.layer)),
                       dropout_params(s.rate));
         break;
@@ -211,7 +211,7 @@ void TrainerCore::run_chunk(int c, int r0, int r1, int count, const std::uint32_
         break;
       case Layer::Dropout:
         dropout_apply(grad(s.in, r0), dy, rows, s.out_width, r0,
-                      dropout_key(seed_, epoch_.epoch, static_cast<std::uint32_t>(batch_index),
+                      dropout_key(seed_, epoch_.epoch, static_cast<std::uint32_t>(epoch_.first_step + batch_index),
                                   static_cast<std::uint32_t>(s.layer)),
                       dropout_params(s.rate));
         break;

@@ -87,6 +87,9 @@ class TrainerCore {
   long long step() const { return step_.load(std::memory_order_acquire); }
   const FloatBuffer& params() const { return params_; }
   const FloatBuffer& moments() const { return moments_; }
+  // Between epochs only (the JS thread loads what JS holds before each one).
+  FloatBuffer& params() { return params_; }
+  FloatBuffer& moments() { return moments_; }
 
   // Stops a running epoch before its next batch. Any thread may call it;
   // clear_cancel() (JS thread, before an epoch is queued) resets it.

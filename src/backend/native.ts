@@ -81,16 +81,16 @@ export interface NativeTrainerConfig {
 }
 
 /**
- * addon.Trainer: copies the plan, params, moments and data when created
- * and trains on its own copies, so JS may not free or change what a worker
- * thread reads. After each epoch it writes the params back; writeState()
- * writes the moments back and returns the step count.
+ * addon.Trainer: copies the plan and data when created, and params,
+ * moments and the order at the start of every epoch, and trains on its own
+ * copies, so JS cannot free or change what a worker thread reads. When an
+ * epoch ends it writes params and moments back; the result carries the
+ * step count.
  */
 export interface NativeTrainerHandle {
-  trainEpoch(order: Uint32Array, batchSize: number, lr: number, epoch: number): Promise<EpochResult>;
+  trainEpoch(order: Uint32Array, batchSize: number, lr: number, epoch: number): Promise<EpochResult & { step: number }>;
   /** Stops the running epoch before its next batch. */
   cancel(): void;
-  writeState(): number;
   dispose(): void;
   readonly threads: number;
   readonly step: number;
@@ -332,7 +332,9 @@ export class NativeTrainer implements Trainer {
     const onAbort = (): void => this.handle.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.handle.trainEpoch(order, batchSize, lr, epoch);
+      const { step, ...result } = await this.handle.trainEpoch(order, batchSize, lr, epoch);
+      this.state.step = step;
+      return result;
     } catch (error) {
       throw withJsStack(error, holder);
     } finally {
@@ -341,12 +343,7 @@ export class NativeTrainer implements Trainer {
   }
 
   dispose(): void {
-    if (this.handle.disposed) return;
-    try {
-      if (!this.handle.running) this.state.step = this.handle.writeState();
-    } finally {
-      this.handle.dispose();
-    }
+    this.handle.dispose();
   }
 }
 

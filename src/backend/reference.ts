@@ -75,7 +75,7 @@ class ReferenceTrainer implements Trainer {
       const result = this.driver.lossAndGradient(this.params, this.grads, this.batchX, this.batchLabels, this.batchTargets, count, {
         seed: this.options.seed,
         epoch,
-        step: batchIndex,
+        step: this.state.step,
       });
       if (!Number.isFinite(result.lossSum)) {
         return { lossSum, correct, samples, steps, failedBatch: batchIndex, failedLoss: result.lossSum / count, aborted: false };

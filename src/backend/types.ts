@@ -77,12 +77,13 @@ export interface EpochResult {
 }
 
 /**
- * One fit's worth of training. After each trainEpoch the parameters are
- * current; after dispose the optimizer state (moments and step) is too.
+ * One fit's worth of training. Between epochs the JS arrays hold the
+ * truth: an epoch trains the params and optimizer state as they are when
+ * it starts, and when it ends both (and state.step) are current.
  */
 export interface Trainer {
   trainEpoch(request: EpochRequest): Promise<EpochResult>;
-  /** Writes the optimizer state back and frees workspaces; the trainer may not be used afterwards. */
+  /** Frees workspaces; the trainer may not be used afterwards. */
   dispose(): void;
 }
 
@@ -91,8 +92,8 @@ export interface Backend {
   /** Why this backend cannot run the plan (naming the layer's index and field), or null. */
   unsupported(plan: Plan): Error | null;
   /**
-   * A trainer that updates params (plan.size) and state in place. The
-   * data are read as they are when it is created.
+   * A trainer that updates params (plan.size) and state in place, epoch
+   * by epoch. The data are read as they are when it is created.
    */
   createTrainer(plan: Plan, params: Float32Array, state: OptimizerState, data: TrainingData, options: TrainerOptions): Trainer;
   /**

@@ -159,7 +159,7 @@ export function resolveFitOptions(value: unknown, networkSeed: number): Resolved
 }
 
 /** The most threads a step may be split over (the native trainer's limit). */
-export const MAX_THREADS = 1024;
+export const MAX_THREADS = 64;
 
 function expectThreads(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_THREADS) {

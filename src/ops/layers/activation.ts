@@ -8,6 +8,7 @@ import type { LayerKindOp } from './types.js';
 export const activation: LayerKindOp<ActivationLayer> = {
   kind: 'activation',
   fields: ['kind', 'activation'],
+  example: { kind: 'activation', activation: 'tanh' },
   resolve(spec, { at }) {
     const name = spec.activation;
     if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(ACTIVATIONS, name) || !activationOp(name).hidden) {

@@ -13,6 +13,7 @@ export const MAX_UNITS = 1 << 24;
 export const dense: LayerKindOp<DenseLayer> = {
   kind: 'dense',
   fields: ['kind', 'units', 'init', 'inputs', 'weightOffset', 'biasOffset'],
+  example: { kind: 'dense', units: 7 },
   resolve(spec, { at, width, offset, defaultInit }: ResolveContext): DenseLayer {
     const units = spec.units;
     if (typeof units !== 'number' || !Number.isInteger(units) || units < 1 || units > MAX_UNITS) {

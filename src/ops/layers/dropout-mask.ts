@@ -21,7 +21,10 @@ export interface MaskKey {
   seed: number;
   /** 1-based epoch. */
   epoch: number;
-  /** 0-based batch within the epoch. */
+  /**
+   * Updates the optimizer had applied before this batch: it runs on across
+   * epochs and across fit calls, so a second fit draws new masks.
+   */
   step: number;
 }
 

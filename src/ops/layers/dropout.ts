@@ -11,6 +11,7 @@ import type { BackwardArgs, ForwardArgs, LayerKindOp } from './types.js';
 export const dropout: LayerKindOp<DropoutLayer> = {
   kind: 'dropout',
   fields: ['kind', 'rate'],
+  example: { kind: 'dropout', rate: 0.3 },
   resolve(spec, { at }) {
     const rate = spec.rate;
     if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate >= 1) {

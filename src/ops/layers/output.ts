@@ -13,6 +13,7 @@ import type { LayerKindOp } from './types.js';
 export const output: LayerKindOp<OutputLayer> = {
   kind: 'output',
   fields: ['kind', 'activation', 'loss'],
+  example: null,
   resolve(spec, { at, width, last }) {
     if (!last) throw new TypeError(`${at} is an output layer, which must be the plan's last layer`);
     const name = expectOneOf(`${at}.activation`, spec.activation, OUTPUT_ACTIVATIONS);

@@ -44,6 +44,12 @@ export interface LayerKindOp<L extends PlanLayer> {
   readonly kind: L['kind'];
   /** The descriptor's own fields, for unknown-field messages. */
   readonly fields: readonly string[];
+  /**
+   * A descriptor of this kind as a user writes one, that may stand between
+   * two hidden layers: tests insert it into plans to hold every kind's
+   * native twin against this reference. Null for the output layer (always last, in every plan).
+   */
+  readonly example: Record<string, unknown> | null;
   /** Checks a user's descriptor and fills in what the plan stores. */
   resolve(spec: Record<string, unknown>, context: ResolveContext): L;
   /** Parameters it owns in the buffer. */
