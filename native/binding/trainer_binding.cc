@@ -310,31 +310,38 @@ Napi::Value TrainerWrap::Cancel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Copies one owned buffer to or from the JS Float32Array `ref` holds.
-// Returns false (with the reason in `why`) when that array is detached or
-// resized; an empty buffer (sgd keeps no state) copies nothing.
-static bool sync_buffer(const Napi::Env& env, const Napi::ObjectReference& ref, descent::FloatBuffer& owned,
-                        bool into_js, std::string* why) {
-  if (ref.IsEmpty() || owned.size() == 0) return true;
-  float* js = live_float_array(env, ref, owned.size(), why);
-  if (js == nullptr) return false;
-  if (into_js) {
-    std::memcpy(js, owned.data(), owned.size() * sizeof(float));
-  } else {
-    std::memcpy(owned.data(), js, owned.size() * sizeof(float));
-  }
-  return true;
+// The JS Float32Array `ref` holds as a pointer to `length` floats: null
+// for an empty reference or length (sgd keeps no moments), or (with the
+// reason in `why`) when the array was detached or resized. `failed` says which.
+static float* js_floats(const Napi::Env& env, const Napi::ObjectReference& ref, std::size_t length, std::string* why,
+                        bool* failed) {
+  *failed = false;
+  if (ref.IsEmpty() || length == 0) return nullptr;
+  float* data = live_float_array(env, ref, length, why);
+  *failed = data == nullptr;
+  return data;
 }
 
+// Both copies run on the JS thread's call (the trainer's helper threads
+// share the memcpy while this thread waits in it), so JS cannot run, and
+// so cannot detach or resize these arrays, until they are done.
 const char* TrainerWrap::LoadFromJs(const Napi::Env& env, std::string* why) {
-  if (!sync_buffer(env, params_, core_->params(), false, why)) return "params";
-  if (!sync_buffer(env, moments_, core_->moments(), false, why)) return "moments";
+  bool failed = false;
+  const float* params = js_floats(env, params_, core_->params().size(), why, &failed);
+  if (failed) return "params";
+  const float* moments = js_floats(env, moments_, core_->moments().size(), why, &failed);
+  if (failed) return "moments";
+  core_->load(params, moments);
   return nullptr;
 }
 
 const char* TrainerWrap::StoreIntoJs(const Napi::Env& env, std::string* why) {
-  if (!sync_buffer(env, params_, core_->params(), true, why)) return "params";
-  if (!sync_buffer(env, moments_, core_->moments(), true, why)) return "moments";
+  bool failed = false;
+  float* params = js_floats(env, params_, core_->params().size(), why, &failed);
+  if (failed) return "params";
+  float* moments = js_floats(env, moments_, core_->moments().size(), why, &failed);
+  if (failed) return "moments";
+  core_->store(params, moments);
   return nullptr;
 }
 

@@ -4,8 +4,8 @@
 // A step is cut into pieces whose sizes depend only on the batch and the
 // plan, never on the thread count T, so threads 1, 2, 3, ... give
 // bit-identical parameters. Two barriers per step:
-//   1. chunks: the batch rows are cut into nc chunks (num_chunks: about 256
-//      rows each, an even count, multiples of 8 rows); thread t takes chunks
+//   1. chunks: the batch rows are cut into nc chunks (num_chunks: at most
+//      512 rows each, an even count, multiples of 8 rows); thread t takes chunks
 //      [t nc / T, (t+1) nc / T). Per chunk: gather its rows, forward through
 //      the steps, the fused output loss (gradient scaled for the mean over
 //      the whole batch), backward down to the first dense (no dx there),
@@ -13,8 +13,8 @@
 //      Every matrix a chunk reads here is one it wrote, or W.  -- barrier --
 //   2. every thread sums the chunk losses in chunk order; a NaN/Inf total
 //      stops the epoch with nothing applied.
-//   3. weights: each dense's W rows are cut into blocks by its input width
-//      alone (num_blocks); task k of the fixed (layer, block) list runs on
+//   3. weights: each dense's W rows are cut into blocks by its shape and the
+//      trainer's batch size alone (num_blocks); task k of the fixed (layer, block) list runs on
 //      thread k mod T: dW[block] = x[:, block]^T dz over the whole batch
 //      (one GEMM whose dimensions do not depend on T), then the optimizer
 //      update of those rows. Biases: each dense's columns split over T
@@ -35,15 +35,24 @@ namespace descent {
 
 class ThreadPool;
 
-// Chunks a batch of `count` rows is cut into, and rows per chunk (the last
-// smaller; a trailing chunk left empty is skipped). Measured here: a 128-row
-// GEMM is ~4% slower than a 512-row one, 256 ~1%, 64 ~8%: chunks stay large.
+// Chunks a batch of `count` rows is cut into (an even number, at most
+// kChunkTarget rows each), and rows per chunk (the last smaller; a trailing
+// chunk left empty is skipped); blocks of W rows likewise. Measured on a
+// 2-core EPYC (OpenBLAS Haswell kernels): a 128-row GEMM is ~4% slower
+// than a 512-row one, 256 ~1-3%, 64 ~8%; with 256-row targets the
+// 784-1024-1024-10 b1024 step ran 3-5% slower than with 512: chunks stay
+// large. A batch of 1024 is two chunks, as many as two cores can share.
+constexpr int kChunkTarget = 512;
 int num_chunks(int count);
 int chunk_rows(int count);
 // Blocks a dense layer's W rows are cut into for the weight gradient, and
-// rows per block, from its input width alone.
-int num_blocks(int inputs);
-int block_rows(int inputs);
+// rows per block, from the layer's shape and the trainer's batch size. A
+// layer whose gradient is under kMinBlockMacs multiply-adds stays one
+// block: a second GEMM call costs more than a thread can win there (the
+// 64-32-10 b32 step was 5% slower with its first layer in two blocks).
+constexpr double kMinBlockMacs = 1 << 20;
+int num_blocks(int inputs, int units, int max_batch);
+int block_rows(int inputs, int units, int max_batch);
 
 // The training set, copied in on the JS thread (the worker never reads JS memory).
 struct TrainingData {
@@ -87,9 +96,12 @@ class TrainerCore {
   long long step() const { return step_.load(std::memory_order_acquire); }
   const FloatBuffer& params() const { return params_; }
   const FloatBuffer& moments() const { return moments_; }
-  // Between epochs only (the JS thread loads what JS holds before each one).
-  FloatBuffer& params() { return params_; }
-  FloatBuffer& moments() { return moments_; }
+  // Between epochs only: params and moments copied from (load) or to
+  // (store) arrays of plan.size and slots * plan.size floats (moments may be
+  // null when the optimizer keeps none), the copy split over the trainer's
+  // threads. The caller's thread takes part and returns when all is copied.
+  void load(const float* params, const float* moments);
+  void store(float* params, float* moments) const;
 
   // Stops a running epoch before its next batch. Any thread may call it;
   // clear_cancel() (JS thread, before an epoch is queued) resets it.
