@@ -17,7 +17,7 @@ import { explicitPlan } from '../src/build-plan.js';
 import type { OptimizerName } from '../src/spec.js';
 import { optimizerSettings } from './support/optimizer.js';
 import { expectClose } from './support/compare.js';
-import { expectSameRun, makeData, plan, train } from './support/training.js';
+import { expectBackendsAgree, expectSameRun, makeData, plan, train } from './support/training.js';
 
 /** Every optimizer, plus the variants of the settings it reads. */
 const OPTIMIZER_RUNS: [string, OptimizerSettings, number][] = OPTIMIZERS.flatMap((kind: OptimizerName) => {
@@ -66,9 +66,7 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
           );
           const data = makeData(31, 97, 9, 4, 'labels', 'cross-entropy');
           const options = { batchSize: 10, lr: 0.01, epochs: 2, threads: 2, seed: 5 };
-          const reference = await train(referenceBackend, p, optimizerSettings('adam'), data, options);
-          const native = await train(nativeBackend, p, optimizerSettings('adam'), data, options);
-          expectSameRun(native, reference);
+          await expectBackendsAgree(nativeBackend, referenceBackend, p, optimizerSettings('adam'), data, options);
         });
       }
     }
@@ -99,9 +97,7 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
           const p = plan({ layers: [9, 23, 13, 4], activation, dropout: rate });
           const data = makeData(31, 97, 9, 4, 'labels', 'cross-entropy');
           const options = { batchSize: 10, lr: 0.01, epochs: 2, threads: 2, seed: 5 };
-          const reference = await train(referenceBackend, p, optimizerSettings('adam'), data, options);
-          const native = await train(nativeBackend, p, optimizerSettings('adam'), data, options);
-          expectSameRun(native, reference);
+          await expectBackendsAgree(nativeBackend, referenceBackend, p, optimizerSettings('adam'), data, options);
         });
       }
     }
@@ -125,9 +121,7 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
       );
       const data = makeData(4, 150, 12, 3, 'targets', 'mse');
       const options = { batchSize: 16, lr: 0.01, epochs: 2, threads: 2, seed: 8 };
-      const reference = await train(referenceBackend, p, optimizerSettings('momentum'), data, options);
-      const native = await train(nativeBackend, p, optimizerSettings('momentum'), data, options);
-      expectSameRun(native, reference);
+      await expectBackendsAgree(nativeBackend, referenceBackend, p, optimizerSettings('momentum'), data, options);
     });
   });
 
@@ -150,9 +144,7 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
       const floats = makeData(3, 120, 19, 3, 'targets', 'mse');
       const bytes = { ...floats, x: Uint8Array.from(floats.x, (v) => Math.min(255, Math.max(0, Math.round(128 + 40 * v)))), xScale: 1 / 64 };
       const options = { batchSize: 16, lr: 0.05, epochs: 2, threads: 2, seed: 5, shuffle: false };
-      const reference = await train(referenceBackend, p, optimizerSettings('momentum'), bytes, options);
-      const native = await train(nativeBackend, p, optimizerSettings('momentum'), bytes, options);
-      expectSameRun(native, reference);
+      await expectBackendsAgree(nativeBackend, referenceBackend, p, optimizerSettings('momentum'), bytes, options);
     });
   });
 

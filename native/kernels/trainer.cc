@@ -198,6 +198,11 @@ void TrainerCore::run_chunk(int c, int r0, int r1, int count, const std::uint32_
       }
     }
   }
+  // A dropout layer's mask in this batch: keyed by the updates applied before it.
+  const auto mask_key = [&](const Step& s) {
+    return dropout_key(seed_, epoch_.epoch, static_cast<std::uint32_t>(epoch_.first_step + batch_index),
+                       static_cast<std::uint32_t>(s.layer));
+  };
   auto val = [&](int buffer) -> float* {
     return buffer < 0 ? const_cast<float*>(x) + static_cast<long>(r0) * inputs : value(buffer, r0);
   };
@@ -216,8 +221,7 @@ void TrainerCore::run_chunk(int c, int r0, int r1, int count, const std::uint32_
         break;
       case Layer::Dropout:
         dropout_apply(out, in, rows, s.out_width, r0,
-                      dropout_key(seed_, epoch_.epoch, static_cast<std::uint32_t>(epoch_.first_step + batch_index),
-                                  static_cast<std::uint32_t>(s.layer)),
+                      mask_key(s),
                       dropout_params(s.rate));
         break;
       default:
@@ -255,8 +259,7 @@ void TrainerCore::run_chunk(int c, int r0, int r1, int count, const std::uint32_
         break;
       case Layer::Dropout:
         dropout_apply(grad(s.in, r0), dy, rows, s.out_width, r0,
-                      dropout_key(seed_, epoch_.epoch, static_cast<std::uint32_t>(epoch_.first_step + batch_index),
-                                  static_cast<std::uint32_t>(s.layer)),
+                      mask_key(s),
                       dropout_params(s.rate));
         break;
       default:

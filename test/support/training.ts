@@ -76,3 +76,18 @@ export function expectSameRun(native: Run, reference: Run, tol: Tolerance = TRAJ
   expect(native.state.step).toBe(reference.state.step);
   expectClose(native.state.moments, reference.state.moments, 'optimizer moments', { atol: tol.atol, rtol: tol.rtol * 10 });
 }
+
+/** The same run on both backends, compared: the oracle check of a plan. */
+export async function expectBackendsAgree(
+  native: Backend,
+  reference: Backend,
+  p: Plan,
+  optimizer: OptimizerSettings,
+  data: TrainingData,
+  options: RunOptions,
+): Promise<Run> {
+  const want = await train(reference, p, optimizer, data, options);
+  const got = await train(native, p, optimizer, data, options);
+  expectSameRun(got, want);
+  return got;
+}
