@@ -5,7 +5,8 @@
 import { selectBackend, type BackendChoice } from './backend/select.js';
 import type { Backend, OptimizerState } from './backend/types.js';
 import { explicitPlan, initializeParameters, shorthandPlan } from './build-plan.js';
-import { checkDataset, floatRows, type CheckedData, type Dataset } from './data/dataset.js';
+import { checkDataset, DEFAULT_BYTE_SCALE, inputRows, type CheckedData, type Dataset } from './data/dataset.js';
+import { preprocessRows, type Preprocessing } from './data/preprocess.js';
 import { predictedClass } from './ops/activations/apply.js';
 import type { HiddenActivation, OutputActivation } from './ops/activations/index.js';
 import type { LossName } from './ops/losses/index.js';
@@ -48,6 +49,9 @@ export interface NetworkOptions {
   backend?: BackendChoice;
 }
 
+/** Rows preprocessed and predicted at a time: bounded memory for any input. */
+const PREDICT_CHUNK = 4096;
+
 const SHORTHAND_OPTIONS = ['layers', 'activation', 'output', 'loss', 'dropout'] as const;
 const NETWORK_OPTION_NAMES = [...SHORTHAND_OPTIONS, 'inputs', 'plan', 'init', 'seed', 'backend'] as const;
 
@@ -67,6 +71,10 @@ export class Network {
    * optimizer continues from it.
    */
   optimizerState: OptimizerState | null = null;
+  /** The input preprocessing fit by `fit` (options.preprocess), or null: applied by evaluate and predict too. */
+  preprocessing: Preprocessing | null = null;
+  /** Class names, index by index, from the training data's labelNames (CSV labels), or null. */
+  labelNames: string[] | null = null;
   private training = false;
 
   constructor(options: NetworkOptions) {
@@ -137,59 +145,46 @@ export class Network {
 
   /** evaluate() on data already checked (fit's validation set). */
   evaluateChecked(data: CheckedData): Evaluation {
-    let outputs: Float32Array;
-    if (data.x instanceof Float32Array) {
-      outputs = this.predictRows(data.x, data.n);
-    } else {
-      // Bytes are widened a chunk at a time, never the whole dataset at once.
-      outputs = new Float32Array(data.n * this.outputs);
-      const chunk = 4096;
-      const scratch = new Float32Array(chunk * this.inputs);
-      for (let start = 0; start < data.n; start += chunk) {
-        const count = Math.min(chunk, data.n - start);
-        const rows = floatRows(data.x, data.xScale, this.inputs, start, count, scratch);
-        this.backend.predict(this.plan, this.params, rows, count, outputs.subarray(start * this.outputs, (start + count) * this.outputs));
-      }
-    }
+    const outputs = this.outputsOf(data.x, data.xScale, data.n);
     return evaluateOutputs(outputs, this.outputs, this.loss, data.labels, data.targets, data.classes);
   }
 
   /**
-   * Activated outputs for rows of x (row-major, n x inputs): probabilities
-   * for softmax and sigmoid outputs. Returns a Float32Array of n x outputs.
+   * Activated outputs for rows of inputs: probabilities for softmax and
+   * sigmoid outputs, a Float32Array of n x outputs. x is a Float32Array of
+   * n x inputs values (row-major), a Uint8Array of bytes standing for
+   * byte / 255 (as in a dataset), one row as a number[], or rows as
+   * number[][]. The network's preprocessing is applied first.
    */
-  predict(x: Float32Array): Float32Array {
-    if (!(x instanceof Float32Array)) {
-      throw new TypeError(`x must be a Float32Array of n x ${this.inputs} values, received ${describe(x)}`);
+  predict(x: Float32Array | Uint8Array | readonly number[] | readonly (readonly number[])[]): Float32Array {
+    const rows = inputRows('x', x, this.inputs);
+    return this.outputsOf(rows, rows instanceof Uint8Array ? DEFAULT_BYTE_SCALE : 1, rows.length / this.inputs);
+  }
+
+  /** Outputs for n rows of x, preprocessed a chunk at a time (never the whole input at once). */
+  private outputsOf(x: Float32Array | Uint8Array, xScale: number, n: number): Float32Array {
+    const out = new Float32Array(n * this.outputs);
+    if (this.preprocessing === null && x instanceof Float32Array) {
+      this.backend.predict(this.plan, this.params, x, n, out);
+      return out;
     }
-    if (x.length === 0 || x.length % this.inputs !== 0) {
-      throw new RangeError(
-        `x must hold a whole number of rows of ${this.inputs} values (n x ${this.inputs}), received ${x.length} values`,
-      );
+    const chunk = Math.min(n, PREDICT_CHUNK);
+    const scratch = new Float32Array(chunk * this.inputs);
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      const rows = preprocessRows(this.preprocessing, x, xScale, this.inputs, start, count, scratch);
+      this.backend.predict(this.plan, this.params, rows, count, out.subarray(start * this.outputs, (start + count) * this.outputs));
     }
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i])) {
-        throw new RangeError(
-          `x must hold finite numbers, received ${x[i]} at row ${Math.floor(i / this.inputs)}, column ${i % this.inputs}`,
-        );
-      }
-    }
-    return this.predictRows(x, x.length / this.inputs);
+    return out;
   }
 
   /** The class each row is predicted to be (arg max; 0/1 for a single sigmoid unit). */
-  predictClasses(x: Float32Array): Int32Array {
+  predictClasses(x: Parameters<Network['predict']>[0]): Int32Array {
     const outputs = this.predict(x);
     const width = this.outputs;
     const n = outputs.length / width;
     const classes = new Int32Array(n);
     for (let r = 0; r < n; r++) classes[r] = predictedClass(outputs, r * width, width);
     return classes;
-  }
-
-  private predictRows(x: Float32Array, n: number): Float32Array {
-    const out = new Float32Array(n * this.outputs);
-    this.backend.predict(this.plan, this.params, x, n, out);
-    return out;
   }
 }

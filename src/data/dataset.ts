@@ -22,6 +22,8 @@ export interface Dataset {
   n: number;
   features: number;
   classes?: number;
+  /** The name of each class index (CSV labels): kept by a network that trains on it, printed by predict. */
+  labelNames?: string[];
 }
 
 /** The arrays a backend trains on, checked and in their canonical types. */
@@ -183,4 +185,40 @@ export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
   if (data.xScale !== undefined) result.xScale = data.xScale;
   if (isClassification) result.classes = data.classes;
   return result;
+}
+
+/**
+ * Inputs for predict as a flat array of rows: a Float32Array (checked for
+ * finite values) or Uint8Array as given, one row as number[], or rows as
+ * number[][]. Names the row and column of a bad value.
+ */
+export function inputRows(name: string, x: unknown, features: number): Float32Array | Uint8Array {
+  let rows: Float32Array | Uint8Array;
+  if (x instanceof Float32Array || x instanceof Uint8Array) {
+    rows = x;
+  } else if (Array.isArray(x) && x.length > 0 && x.every((row) => Array.isArray(row))) {
+    rows = new Float32Array(x.length * features);
+    x.forEach((row: unknown[], r) => {
+      if (row.length !== features) {
+        throw new RangeError(`${name}[${r}] must hold ${features} values (the network's inputs), received ${row.length}`);
+      }
+      for (let j = 0; j < features; j++) rows[r * features + j] = row[j] as number;
+    });
+  } else if (Array.isArray(x) && x.every((v) => typeof v === 'number')) {
+    rows = Float32Array.from(x as number[]);
+  } else {
+    throw new TypeError(
+      `${name} must be a Float32Array or Uint8Array of n x ${features} values, a number[] row or number[][] rows, received ${describe(x)}`,
+    );
+  }
+  if (rows.length === 0 || rows.length % features !== 0) {
+    throw new RangeError(`${name} must hold a whole number of rows of ${features} values (n x ${features}), received ${rows.length} values`);
+  }
+  if (rows instanceof Float32Array) {
+    const bad = firstNonFinite(rows);
+    if (bad >= 0) {
+      throw new RangeError(`${name} must hold finite numbers, received ${rows[bad]} at row ${Math.floor(bad / features)}, column ${bad % features}`);
+    }
+  }
+  return rows;
 }

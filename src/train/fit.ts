@@ -8,6 +8,7 @@ import { lossOp } from '../ops/losses/index.js';
 import { optimizerOp } from '../ops/optimizers/index.js';
 import { outputLayer, type Plan } from '../plan.js';
 import { checkDataset, type CheckedData, type Dataset } from '../data/dataset.js';
+import { fitPreprocessing, preprocessRows, type Preprocessing } from '../data/preprocess.js';
 import { trainTestSplit } from '../data/split.js';
 import { Rng, shuffledIndices } from '../rng.js';
 import { EarlyStopping, resolveEarlyStopping } from './early-stopping.js';
@@ -32,6 +33,8 @@ export interface FitTarget {
   readonly seed: number;
   readonly backend: Backend;
   optimizerState: OptimizerState | null;
+  preprocessing: Preprocessing | null;
+  labelNames: string[] | null;
   evaluateChecked(data: CheckedData): Evaluation;
 }
 
@@ -72,12 +75,22 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
   const earlyStopping = earlyStoppingSettings ? new EarlyStopping(earlyStoppingSettings) : null;
 
   const batchSize = Math.min(options.batchSize, train.n);
+  // Preprocessing is fit on the training rows alone, then seen by
+  // validation, evaluate and predict through the network.
+  if (options.preprocess !== null) {
+    target.preprocessing = fitPreprocessing(options.preprocess, train.x, train.xScale, train.n, features);
+  }
+  if (data.labelNames !== undefined) target.labelNames = [...data.labelNames];
+  const x =
+    target.preprocessing === null
+      ? train.x
+      : preprocessRows(target.preprocessing, train.x, train.xScale, features, 0, train.n, new Float32Array(train.n * features));
   const state = stateFor(target, options.optimizer.kind);
   const trainer = target.backend.createTrainer(
     target.plan,
     target.params,
     state,
-    { x: train.x, xScale: train.xScale, n: train.n, labels: train.labels, targets: train.targets },
+    { x, xScale: target.preprocessing === null ? train.xScale : 1, n: train.n, labels: train.labels, targets: train.targets },
     { optimizer: options.optimizer, batchSize, threads: options.threads, seed: options.seed },
   );
   const rng = new Rng(options.seed);

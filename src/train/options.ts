@@ -5,6 +5,7 @@
 import { OPTIMIZERS, optimizerOp, type OptimizerName } from '../ops/optimizers/index.js';
 import type { OptimizerSettings } from '../ops/types.js';
 import type { Dataset } from '../data/dataset.js';
+import { PREPROCESSINGS, type PreprocessingName } from '../data/preprocess.js';
 import {
   describe,
   expectBoolean,
@@ -66,6 +67,14 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Seed of the shuffle, the validation split and the dropout masks. Default: the network's seed. */
   seed?: number;
+  /**
+   * Fit an input preprocessing on the training rows and keep it in the
+   * network (evaluate and predict apply it too): 'minmax' maps each
+   * feature's training range to [0, 1], 'standardize' to mean 0 and
+   * standard deviation 1, 'none' removes one. Default: keep the network's
+   * (none for a new network).
+   */
+  preprocess?: PreprocessingName;
   /** Arithmetic threads (native backend; 0 chooses by size). Default 0. */
   threads?: number;
   /** Called after every epoch (awaited when it returns a promise). */
@@ -91,6 +100,7 @@ export const FIT_OPTION_NAMES = [
   'shuffle',
   'seed',
   'threads',
+  'preprocess',
   'onEpochEnd',
   'signal',
 ] as const;
@@ -106,6 +116,8 @@ export interface ResolvedFitOptions {
   shuffle: boolean;
   seed: number;
   threads: number;
+  /** A preprocessing to fit, or null to keep the network's. */
+  preprocess: PreprocessingName | null;
   onEpochEnd: ((log: EpochLog) => void | Promise<void>) | null;
   signal: AbortSignal | null;
 }
@@ -153,6 +165,7 @@ export function resolveFitOptions(value: unknown, networkSeed: number): Resolved
     shuffle: expectBoolean('options.shuffle', options.shuffle ?? true),
     seed: expectNonNegativeInteger('options.seed', options.seed ?? networkSeed),
     threads: expectThreads(options.threads ?? 0),
+    preprocess: options.preprocess === undefined ? null : expectOneOf('options.preprocess', options.preprocess, PREPROCESSINGS),
     onEpochEnd: onEpochEnd as ResolvedFitOptions['onEpochEnd'],
     signal: signal as AbortSignal | null,
   };
