@@ -43,7 +43,9 @@ function missingDebianPackages(names) {
 
 function ensureSystemPackages() {
   // The native backend builds against the system OpenBLAS with cmake and g++.
-  const wanted = ['libopenblas-dev', 'cmake', 'g++', 'make'];
+  const nativePackages = ['libopenblas-dev', 'cmake', 'g++', 'make'];
+  // `--data fashion-mnist` and its tests read Debian's copy.
+  const wanted = [...nativePackages, 'dataset-fashion-mnist'];
   if (forBench) wanted.push('python3-torch');
   const missing = missingDebianPackages(wanted);
   if (missing.length === 0) return;
@@ -51,7 +53,11 @@ function ensureSystemPackages() {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
     log(`missing system packages: ${missing.join(', ')}. Install them with: sudo ${command}`);
-    log('until then descent runs on its js backend' + (forBench ? ' and the benchmark skips the missing peers' : ''));
+    const until = [];
+    if (missing.some((name) => nativePackages.includes(name))) until.push('descent runs on its js backend');
+    if (missing.includes('python3-torch')) until.push('the benchmark skips the missing peers');
+    if (missing.includes('dataset-fashion-mnist')) until.push('--data fashion-mnist and its tests are not available');
+    log(`until then ${until.join(', ')}`);
     return;
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

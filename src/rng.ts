@@ -81,6 +81,25 @@ export class Rng {
     return values;
   }
 
+  /**
+   * The generator's position, as plain numbers: a generator made with
+   * Rng.fromState(state) continues the same sequence (checkpoints keep it).
+   */
+  state(): number[] {
+    return this.spareNormal === undefined ? [this.s0, this.s1, this.s2, this.s3] : [this.s0, this.s1, this.s2, this.s3, this.spareNormal];
+  }
+
+  static fromState(state: readonly number[]): Rng {
+    const words = state.slice(0, 4);
+    if ((state.length !== 4 && state.length !== 5) || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
+      throw new RangeError(`an Rng state must be 4 unsigned 32-bit words, not all zero (and an optional spare normal), received [${state.join(', ')}]`);
+    }
+    const rng = new Rng(0);
+    [rng.s0, rng.s1, rng.s2, rng.s3] = words;
+    rng.spareNormal = state.length === 5 ? state[4] : undefined;
+    return rng;
+  }
+
   /** An independent generator derived from this one (for a sub-task). */
   fork(): Rng {
     return new Rng(this.nextUint32());

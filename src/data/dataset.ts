@@ -184,6 +184,7 @@ export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
   const result: Dataset = { x, y, n: count, features };
   if (data.xScale !== undefined) result.xScale = data.xScale;
   if (isClassification) result.classes = data.classes;
+  if (data.labelNames !== undefined) result.labelNames = data.labelNames;
   return result;
 }
 
