@@ -1,6 +1,14 @@
 export { Network, defaultInitFor, defaultLossFor, type NetworkOptions } from './network.js';
 export type { Dataset } from './data/dataset.js';
 export { loadDigits, DIGITS_PATH } from './data/digits.js';
+export { loadCsv, CsvError, type CsvOptions, type CsvDataset, type CsvColumn } from './data/csv.js';
+export { loadIdx, loadIdxDirectory, IdxError, IDX_FILES } from './data/idx.js';
+export {
+  loadFashionMnist,
+  FASHION_MNIST_DIR,
+  FASHION_MNIST_LABELS,
+  DatasetNotInstalledError,
+} from './data/fashion-mnist.js';
 export { trainTestSplit, type SplitOptions } from './data/split.js';
 export { gradcheck, type GradcheckOptions, type GradcheckReport, type LayerGradcheck } from './diagnose/gradcheck.js';
 export type { History } from './train/fit.js';
@@ -26,3 +34,8 @@ export {
   type InitName,
   type OptimizerName,
 } from './spec.js';
+export { ModelFileError } from './io/model-error.js';
+export { encodeModel, decodeModel } from './io/model-file.js';
+export { MODEL_FORMAT_VERSION, type ModelParts, type DecodedModel, type JsonObject } from './io/model-header.js';
+export type { ModelJSON } from './io/model-json.js';
+export type { SaveOptions, LoadOptions } from './io/network-model.js';

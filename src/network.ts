@@ -12,6 +12,9 @@ import type { HiddenActivation, OutputActivation } from './ops/activations/index
 import type { LossName } from './ops/losses/index.js';
 import type { InitName } from './ops/types.js';
 import { denseLayers, layerSizes, outputLayer, type LayerSpec, type Plan } from './plan.js';
+import { modelFromJSON, modelToJSON, type ModelJSON } from './io/model-json.js';
+import { readModelFile, writeModelFile } from './io/model-io.js';
+import { checkLoadOptions, modelPartsOf, restoreNetwork, type LoadOptions, type SaveOptions } from './io/network-model.js';
 import { fit, type History } from './train/fit.js';
 import { evaluateOutputs, type Evaluation } from './train/metrics.js';
 import type { FitOptions } from './train/options.js';
@@ -176,6 +179,32 @@ export class Network {
       this.backend.predict(this.plan, this.params, rows, count, out.subarray(start * this.outputs, (start + count) * this.outputs));
     }
     return out;
+  }
+
+  /**
+   * Writes the network to a model file (docs/model-format.md): plan, seed,
+   * params, preprocessing, label names and the optimizer state. The file
+   * is replaced atomically: a failed save leaves the old one as it was.
+   */
+  async save(path: string, options: SaveOptions = {}): Promise<void> {
+    await writeModelFile(path, modelPartsOf(this, options));
+  }
+
+  /** A network read from a model file; rejects with a ModelFileError naming the file and what is wrong. */
+  static async load(path: string, options: LoadOptions = {}): Promise<Network> {
+    const checked = checkLoadOptions(options);
+    return restoreNetwork((o) => new Network(o), await readModelFile(path), checked);
+  }
+
+  /** The model file's header fields as plain JSON, params (and moments) as base64 of float32 little-endian bytes. */
+  toJSON(): ModelJSON {
+    return modelToJSON(modelPartsOf(this));
+  }
+
+  /** A network from toJSON's object (or its JSON text), checked as a model file is. */
+  static fromJSON(json: unknown, options: LoadOptions = {}): Network {
+    const checked = checkLoadOptions(options);
+    return restoreNetwork((o) => new Network(o), modelFromJSON(json), checked);
   }
 
   /** The class each row is predicted to be (arg max; 0/1 for a single sigmoid unit). */

@@ -163,7 +163,7 @@ describe('bad data and fit options', () => {
 
   it('predict checks its input', () => {
     expect(() => net().predict(new Float32Array(3))).toThrow(/x must hold a whole number of rows of 2 values .*received 3 values/);
-    expect(() => net().predict([1, 2] as unknown as Float32Array)).toThrow(/x must be a Float32Array of n x 2 values/);
+    expect(() => net().predict({ 0: 1, 1: 2 } as unknown as Float32Array)).toThrow(/x must be a Float32Array or Uint8Array of n x 2 values/);
     expect(() => net().predict(new Float32Array([1, NaN]))).toThrow(/x must hold finite numbers, received NaN at row 0, column 1/);
   });
 });
