@@ -59,6 +59,18 @@ export class EarlyStopping {
     return epoch - this.bestEpoch >= this.settings.patience;
   }
 
+  /** What a checkpoint keeps of it: the best so far (and its weights when they will be restored). */
+  snapshot(): { bestValue: number | null; bestEpoch: number; bestParams: Float32Array | null } {
+    return { bestValue: Number.isFinite(this.bestValue) ? this.bestValue : null, bestEpoch: this.bestEpoch, bestParams: this.bestParams };
+  }
+
+  /** Continues from a checkpoint's snapshot. */
+  resumeFrom(snapshot: { bestValue: number | null; bestEpoch: number; bestParams: Float32Array | null }): void {
+    this.bestValue = snapshot.bestValue ?? Infinity;
+    this.bestEpoch = snapshot.bestEpoch;
+    this.bestParams = snapshot.bestParams;
+  }
+
   /** Puts the best weights back into params when asked to; returns whether it did. */
   restore(params: Float32Array): boolean {
     if (!this.settings.restoreBest || this.bestParams === null) return false;

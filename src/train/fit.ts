@@ -16,6 +16,7 @@ import { TrainingDivergedError } from './errors.js';
 import type { Evaluation } from './metrics.js';
 import { resolveFitOptions, type EpochLog } from './options.js';
 import { resolveSchedule } from './schedule.js';
+import { resumeFrom, trajectorySettings, writeCheckpoint } from './checkpoint.js';
 
 export interface History {
   /** One entry per epoch that ran. */
@@ -75,9 +76,21 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
   const earlyStopping = earlyStoppingSettings ? new EarlyStopping(earlyStoppingSettings) : null;
 
   const batchSize = Math.min(options.batchSize, train.n);
+  const settings = trajectorySettings(options);
+  let rng = new Rng(options.seed);
+  const history: History = { epochs: [], stoppedEarly: false, restoredEpoch: null };
+  let firstEpoch = 1;
+  if (options.resume !== null) {
+    // Weights, optimizer state, preprocessing and labels come from the checkpoint.
+    const progress = await resumeFrom(options.resume, target, settings);
+    firstEpoch = progress.epoch + 1;
+    rng = Rng.fromState(progress.rng);
+    history.epochs = progress.history;
+    if (earlyStopping && progress.earlyStopping) earlyStopping.resumeFrom(progress.earlyStopping);
+  }
   // Preprocessing is fit on the training rows alone, then seen by
   // validation, evaluate and predict through the network.
-  if (options.preprocess !== null) {
+  if (options.preprocess !== null && options.resume === null) {
     target.preprocessing = fitPreprocessing(options.preprocess, train.x, train.xScale, train.n, features);
   }
   if (data.labelNames !== undefined) target.labelNames = [...data.labelNames];
@@ -93,13 +106,11 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
     { x, xScale: target.preprocessing === null ? train.xScale : 1, n: train.n, labels: train.labels, targets: train.targets },
     { optimizer: options.optimizer, batchSize, threads: options.threads, seed: options.seed },
   );
-  const rng = new Rng(options.seed);
   const inOrder = identityOrder(train.n);
   const epochStart = new Float32Array(target.params.length);
-  const history: History = { epochs: [], stoppedEarly: false, restoredEpoch: null };
-  const { signal } = options;
+  const { signal, checkpoint } = options;
   try {
-    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch <= options.epochs; epoch++) {
       signal?.throwIfAborted();
       const started = performance.now();
       const lr = lrAt(epoch);
@@ -122,12 +133,16 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
       log.seconds = (performance.now() - started) / 1000;
       history.epochs.push(log);
       if (options.onEpochEnd) await options.onEpochEnd(log);
-      if (earlyStopping) {
-        const monitored = earlyStopping.settings.monitor === 'valLoss' ? log.valLoss! : log.loss;
-        if (earlyStopping.observe(epoch, monitored, target.params)) {
-          history.stoppedEarly = epoch < options.epochs;
-          break;
-        }
+      const stop =
+        earlyStopping !== null &&
+        earlyStopping.observe(epoch, earlyStopping.settings.monitor === 'valLoss' ? log.valLoss! : log.loss, target.params);
+      if (checkpoint && (epoch % checkpoint.every === 0 || epoch === options.epochs || stop)) {
+        const progress = { epoch, epochs: options.epochs, rng: rng.state(), history: history.epochs, earlyStopping: earlyStopping?.snapshot() ?? null };
+        await writeCheckpoint(checkpoint.path, target, progress, settings);
+      }
+      if (stop) {
+        history.stoppedEarly = epoch < options.epochs;
+        break;
       }
     }
     if (earlyStopping?.restore(target.params)) history.restoredEpoch = earlyStopping.bestEpoch;

@@ -77,6 +77,18 @@ export interface FitOptions {
   preprocess?: PreprocessingName;
   /** Arithmetic threads (native backend; 0 chooses by size). Default 0. */
   threads?: number;
+  /**
+   * Write a checkpoint (a model file with the optimizer state and where the
+   * run stands) to `path` every `every` epochs (default 1) and after the
+   * last; written atomically, so a crash leaves the previous one whole.
+   */
+  checkpoint?: { path: string; every?: number };
+  /**
+   * A checkpoint file to continue from: its weights, optimizer state,
+   * preprocessing and epoch count; the run's settings must be the ones it
+   * was written with (epochs may differ).
+   */
+  resume?: string;
   /** Called after every epoch (awaited when it returns a promise). */
   onEpochEnd?: (log: EpochLog) => void | Promise<void>;
   /** Aborts training between batches; fit then rejects with the signal's reason. */
@@ -101,6 +113,8 @@ export const FIT_OPTION_NAMES = [
   'seed',
   'threads',
   'preprocess',
+  'checkpoint',
+  'resume',
   'onEpochEnd',
   'signal',
 ] as const;
@@ -118,6 +132,8 @@ export interface ResolvedFitOptions {
   threads: number;
   /** A preprocessing to fit, or null to keep the network's. */
   preprocess: PreprocessingName | null;
+  checkpoint: { path: string; every: number } | null;
+  resume: string | null;
   onEpochEnd: ((log: EpochLog) => void | Promise<void>) | null;
   signal: AbortSignal | null;
 }
@@ -166,6 +182,8 @@ export function resolveFitOptions(value: unknown, networkSeed: number): Resolved
     seed: expectNonNegativeInteger('options.seed', options.seed ?? networkSeed),
     threads: expectThreads(options.threads ?? 0),
     preprocess: options.preprocess === undefined ? null : expectOneOf('options.preprocess', options.preprocess, PREPROCESSINGS),
+    checkpoint: resolveCheckpoint(options.checkpoint),
+    resume: options.resume === undefined ? null : expectPath('options.resume', options.resume),
     onEpochEnd: onEpochEnd as ResolvedFitOptions['onEpochEnd'],
     signal: signal as AbortSignal | null,
   };
@@ -179,4 +197,18 @@ function expectThreads(value: unknown): number {
     throw new RangeError(`options.threads must be an integer in [0, ${MAX_THREADS}] (0 chooses by the work), received ${describe(value)}`);
   }
   return value;
+}
+
+function expectPath(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`${name} must be a file path (a non-empty string), received ${describe(value)}`);
+  }
+  return value;
+}
+
+function resolveCheckpoint(value: unknown): { path: string; every: number } | null {
+  if (value === undefined) return null;
+  const o = expectObject('options.checkpoint', value);
+  expectKnownKeys('options.checkpoint', o, ['path', 'every']);
+  return { path: expectPath('options.checkpoint.path', o.path), every: expectPositiveInteger('options.checkpoint.every', o.every ?? 1) };
 }

@@ -1,0 +1,124 @@
+/**
+ * Checkpoints of a fit: a model file (src/io) whose header also holds
+ * where the run is (the epochs done, the shuffle generator's position, the
+ * history, early stopping's best) and the settings that shape it, with the
+ * optimizer state beside the weights. Resuming a run with the same
+ * settings continues it exactly: 10 epochs straight and 5 + 5 across a
+ * killed process give the same bits on the same thread count.
+ */
+import { readModelFile, writeModelFile } from '../io/model-io.js';
+import type { JsonObject } from '../io/model-header.js';
+import { modelPartsOf } from '../io/network-model.js';
+import { float32Bytes, float32FromBytes } from '../io/float32-le.js';
+import type { OptimizerState } from '../backend/types.js';
+import type { Preprocessing } from '../data/preprocess.js';
+import type { Plan } from '../plan.js';
+import { describe } from '../validate.js';
+import type { EpochLog, ResolvedFitOptions } from './options.js';
+
+/** The settings a resumed run must share with the one it continues. */
+export function trajectorySettings(options: ResolvedFitOptions): JsonObject {
+  return {
+    batchSize: options.batchSize,
+    optimizer: { ...options.optimizer },
+    lr: options.lr,
+    schedule: options.schedule,
+    shuffle: options.shuffle,
+    seed: options.seed,
+    validation: typeof options.validation === 'number' ? options.validation : options.validation === null ? null : 'a dataset',
+    earlyStopping: options.earlyStopping ?? null,
+  };
+}
+
+/** Where a run stands after an epoch. */
+export interface FitProgress {
+  epoch: number;
+  epochs: number;
+  rng: number[];
+  history: EpochLog[];
+  earlyStopping: { bestValue: number | null; bestEpoch: number; bestParams: Float32Array | null } | null;
+}
+
+/** What a checkpoint writes of a network. */
+export interface CheckpointTarget {
+  readonly plan: Plan;
+  readonly seed: number;
+  readonly params: Float32Array;
+  preprocessing: Preprocessing | null;
+  labelNames: string[] | null;
+  optimizerState: OptimizerState | null;
+}
+
+export async function writeCheckpoint(path: string, target: CheckpointTarget, progress: FitProgress, settings: JsonObject): Promise<void> {
+  const best = progress.earlyStopping;
+  const checkpoint: JsonObject = {
+    kind: 'fit',
+    epoch: progress.epoch,
+    epochs: progress.epochs,
+    rng: progress.rng,
+    settings,
+    history: progress.history as unknown as JsonObject[],
+    earlyStopping: best && {
+      bestValue: best.bestValue,
+      bestEpoch: best.bestEpoch,
+      bestParams: best.bestParams && float32Bytes(best.bestParams).toString('base64'),
+    },
+  };
+  await writeModelFile(path, modelPartsOf(target, { checkpoint, training: { epochs: progress.epoch } }));
+}
+
+/**
+ * Reads a checkpoint for `target` and puts its weights, optimizer state,
+ * preprocessing and labels into it; returns where the run stood. Refuses
+ * a file that is no checkpoint, one of another network and one trained
+ * with other settings, naming the option.
+ */
+export async function resumeFrom(path: string, target: CheckpointTarget, settings: JsonObject): Promise<FitProgress> {
+  const saved = await readModelFile(path);
+  const checkpoint = saved.checkpoint as JsonObject | undefined;
+  if (!checkpoint || checkpoint.kind !== 'fit') {
+    throw new TypeError(`options.resume: ${path} is a model file but not a checkpoint of fit (save one with options.checkpoint)`);
+  }
+  if (JSON.stringify(saved.plan) !== JSON.stringify(target.plan)) {
+    throw new TypeError(
+      `options.resume: ${path} is a checkpoint of a different network (layers ${sizes(saved.plan)}, ${saved.plan.size} parameters); ` +
+        `this network has layers ${sizes(target.plan)}, ${target.plan.size} parameters`,
+    );
+  }
+  const before = checkpoint.settings as JsonObject;
+  for (const key of Object.keys(settings)) {
+    const was = JSON.stringify(before[key] ?? null);
+    const now = JSON.stringify(settings[key] ?? null);
+    if (was !== now) {
+      throw new RangeError(`options.resume: ${path} was trained with options.${key} ${was}, this fit has ${now}: resume with the same settings`);
+    }
+  }
+  if (!saved.optimizer) throw new TypeError(`options.resume: ${path} holds no optimizer state`);
+  target.params.set(saved.params);
+  target.optimizerState = { optimizer: saved.optimizer.name, step: saved.optimizer.step, moments: saved.optimizer.moments };
+  target.preprocessing = saved.preprocessing;
+  target.labelNames = saved.labelNames;
+  const best = checkpoint.earlyStopping as { bestValue: number | null; bestEpoch: number; bestParams: string | null } | null;
+  return {
+    epoch: expectCount(path, 'epoch', checkpoint.epoch),
+    epochs: expectCount(path, 'epochs', checkpoint.epochs),
+    rng: checkpoint.rng as number[],
+    history: checkpoint.history as unknown as EpochLog[],
+    earlyStopping: best && {
+      bestValue: best.bestValue,
+      bestEpoch: best.bestEpoch,
+      bestParams: best.bestParams === null ? null : float32FromBytes(Buffer.from(best.bestParams, 'base64'), target.plan.size),
+    },
+  };
+}
+
+function sizes(plan: Plan): string {
+  return [plan.inputs, ...plan.layers.flatMap((l) => (l.kind === 'dense' ? [l.units] : []))].join('-');
+}
+
+function expectCount(path: string, field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new TypeError(`options.resume: ${path} has a checkpoint whose ${field} is ${describe(value)}, not a count`);
+  }
+  return value;
+}
