@@ -15,6 +15,8 @@ import { measureSgemmPeak } from './sgemm-peak.mjs';
 import { printTable } from './report.mjs';
 import { addSample, summarizePeak, summarizeRows } from './summary.mjs';
 import { compareDigits } from './digits.mjs';
+import { compareFashionMnist } from './fashion-mnist.mjs';
+import { measurePredictMemory } from './predict-memory.mjs';
 import { nativeAvailable } from '../dist/backend/native.js';
 
 const CONTESTANTS = ['native', 'js', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
@@ -34,6 +36,9 @@ const HELP = `npm run bench -- [options]
                       "native @<commit>": a change's cost measured side by side
   --no-memory         skip the peak-RSS comparison
   --no-digits         skip descent train --data digits on js and native (seeds 0-4)
+  --no-fashion        skip descent train --data fashion-mnist against PyTorch (a few minutes)
+  --no-predict        skip descent predict over a generated 1,000,000-row CSV (its peak RSS)
+  --only-jobs         run only the jobs above (no trial table)
   --json              print the results as JSON instead of a table
   -h, --help          this text
 
@@ -57,6 +62,9 @@ function parseOptions() {
         baseline: { type: 'string' },
         'no-memory': { type: 'boolean', default: false },
         'no-digits': { type: 'boolean', default: false },
+        'no-fashion': { type: 'boolean', default: false },
+        'no-predict': { type: 'boolean', default: false },
+        'only-jobs': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -97,6 +105,9 @@ function parseOptions() {
     baseline: values.baseline ?? null,
     memory: !values['no-memory'],
     digits: !values['no-digits'],
+    fashion: !values['no-fashion'],
+    predict: !values['no-predict'],
+    onlyJobs: values['only-jobs'],
     json: values.json,
   };
 }
@@ -162,7 +173,7 @@ async function main() {
 
   const samples = new Map(); // see addSample
   const peaks = [];
-  for (let round = 1; round <= options.rounds; round++) {
+  for (let round = 1; round <= (options.onlyJobs ? 0 : options.rounds); round++) {
     for (const trial of options.trials) {
       // The roof, measured just before the trial: a trial's share of the
       // peak is taken against it, so a slow spell of the machine that hits
@@ -186,6 +197,8 @@ async function main() {
   const rows = summarizeRows(options.trials, running.map((c) => c.name), samples);
   const memory = options.memory ? measureMemory(log) : null;
   const digits = options.digits ? compareDigits(nativeAvailable() ? ['js', 'native'] : ['js'], log) : null;
+  const fashion = options.fashion ? compareFashionMnist(log) : null;
+  const predict = options.predict ? await measurePredictMemory(log) : null;
   const machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
@@ -194,7 +207,7 @@ async function main() {
     blas: peak?.blas ?? null,
   };
   const skipped = Object.fromEntries(contestants.filter((c) => c.skipped).map((c) => [c.name, c.skipped]));
-  const result = { machine, sgemmPeak: peak, rounds: options.rounds, rows, memory, digits, skipped };
+  const result = { machine, sgemmPeak: peak, rounds: options.rounds, rows, memory, digits, fashion, predict, skipped };
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else printTable(result);
 }

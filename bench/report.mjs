@@ -9,7 +9,7 @@ function fixed(value, digits) {
   return value === null || value === undefined ? '-' : value.toFixed(digits);
 }
 
-export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, skipped }) {
+export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, fashion, predict, skipped }) {
   const out = [];
   out.push(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
   if (sgemmPeak) {
@@ -68,6 +68,30 @@ export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, s
     if (digits.nativeSpeedup) {
       out.push(`  native: ${digits.nativeSpeedup.toFixed(1)}x faster, accuracy ${digits.accuracyGapPoints >= 0 ? '+' : ''}${digits.accuracyGapPoints.toFixed(2)} points vs js`);
     }
+  }
+  if (fashion) {
+    out.push('');
+    if (fashion.skipped) {
+      out.push(`descent train --data fashion-mnist: skipped: ${fashion.skipped}`);
+    } else {
+      const d = fashion.descent;
+      out.push(`descent train --data fashion-mnist (defaults: ${d.layers.join('-')}, dropout ${d.dropout}, adam lr ${d.lr}, cosine, batch ${d.batch}, ${d.epochs} epochs), official 10,000 test images:`);
+      out.push(`  descent native  test accuracy ${(100 * d.testAccuracy).toFixed(2)}%  wall ${d.wallSeconds.toFixed(1)} s (loading included)  peak RSS ${d.peakRssMiB.toFixed(0)} MiB (limit ${fashion.rssLimitMiB.toFixed(0)})`);
+      const p = fashion.pytorch;
+      if (p.skipped || p.error) out.push(`  pytorch: skipped: ${p.skipped ?? p.error}`);
+      else {
+        out.push(`  pytorch         test accuracy ${(100 * p.testAccuracy).toFixed(2)}%  wall ${p.wallSeconds.toFixed(1)} s, CPU ${p.cpuSeconds.toFixed(1)} s (loading included)  peak RSS ${p.peakRssMiB.toFixed(0)} MiB`);
+        out.push(`  descent wall / PyTorch CPU: ${fashion.wallOverPytorchCpu.toFixed(2)} (target at most 0.5)`);
+      }
+    }
+  }
+  if (predict) {
+    out.push('');
+    out.push(
+      predict.skipped
+        ? `descent predict over 1,000,000 CSV rows: skipped: ${predict.skipped}`
+        : `descent predict over ${predict.rows.toLocaleString('en-US')} CSV rows (${predict.inputMiB.toFixed(0)} MiB, 64 features): ${predict.seconds.toFixed(1)} s, ${Math.round(predict.rowsPerSecond).toLocaleString('en-US')} rows/s, peak RSS ${predict.peakRssMiB.toFixed(0)} MiB (target under 300 MB)`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

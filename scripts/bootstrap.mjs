@@ -46,7 +46,8 @@ function ensureSystemPackages() {
   const nativePackages = ['libopenblas-dev', 'cmake', 'g++', 'make'];
   // `--data fashion-mnist` and its tests read Debian's copy.
   const wanted = [...nativePackages, 'dataset-fashion-mnist'];
-  if (forBench) wanted.push('python3-torch');
+  // The benchmark's peer, and GNU time for its jobs' peak RSS.
+  if (forBench) wanted.push('python3-torch', 'time');
   const missing = missingDebianPackages(wanted);
   if (missing.length === 0) return;
   const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;

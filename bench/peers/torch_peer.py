@@ -24,6 +24,18 @@ Memory mode:
     `peakRssMiB` is getrusage(RUSAGE_SELF).ru_maxrss (KiB on Linux) / 1024, i.e. the
     whole process including the interpreter and libtorch.
 
+Fashion-MNIST mode (the same run as `descent train --data fashion-mnist`):
+    in : {"mode": "fashion", "dir": "/usr/share/datasets/fashion-mnist",
+          "layers": [784, 256, 128, 10], "dropout": 0.2, "epochs": 40, "batch": 128,
+          "lr": 0.002, "seed": 0}
+    out: {"peer": "pytorch", "mode": "fashion", "testAccuracy": float, "wallSeconds": float,
+          "cpuSeconds": float, "loadSeconds": float, "peakRssMiB": float, ...}
+    ReLU hidden layers each followed by dropout, softmax cross-entropy, Adam (PyTorch's
+    defaults: betas 0.9/0.999, eps 1e-8), the learning rate on descent's cosine schedule
+    (lr * (1 + cos(pi (epoch - 1) / (epochs - 1))) / 2, set per epoch), pixels / 255,
+    reshuffled every epoch. cpuSeconds is the process's CPU time (all threads),
+    loading included; wallSeconds likewise from the start of the request.
+
 If torch cannot be imported: {"peer": "pytorch", "skipped": "<reason>"}, exit 0.
 Exactly one JSON line goes to stdout; diagnostics go to stderr.
 
@@ -124,15 +136,17 @@ def main():
     blas_threads = actual_blas_threads(blas_threads)
 
     mode = req.get("mode")
-    if mode not in (None, "time", "memory"):
+    if mode not in (None, "time", "memory", "fashion"):
         emit({"peer": "pytorch", "error": "bad request: unknown mode %r" % mode})
         return 2
-    if mode != "memory" and not isinstance(req.get("trials"), list):
+    if mode in (None, "time") and not isinstance(req.get("trials"), list):
         emit({"peer": "pytorch", "error": "bad request: 'trials' must be a list"})
         return 2
     try:
         if mode == "memory":
             result = run_memory(torch, req)
+        elif mode == "fashion":
+            result = run_fashion(torch, req)
         else:
             result = {
                 "peer": "pytorch",
@@ -258,6 +272,84 @@ def run_memory(torch, req):
         "seconds": seconds,
         "peakRssMiB": peak_kib / 1024.0,
         "batches": batches,
+    }
+
+
+def read_idx(path):
+    """An IDX file (gzipped) as a uint8 numpy array of its dimensions."""
+    import gzip
+    import struct
+
+    import numpy as np
+
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack(">I", data[:4])
+    dims = magic & 0xFF
+    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def run_fashion(torch, req):
+    import math
+    import os
+
+    started_wall = time.perf_counter()
+    started_cpu = time.process_time()
+    folder = req.get("dir", "/usr/share/datasets/fashion-mnist")
+    layers = req.get("layers", [784, 256, 128, 10])
+    dropout = float(req.get("dropout", 0.2))
+    epochs = int(req.get("epochs", 40))
+    batch = int(req.get("batch", 128))
+    lr = float(req.get("lr", 0.002))
+    torch.manual_seed(int(req.get("seed", 0)))
+
+    def load(prefix):
+        images = read_idx(os.path.join(folder, prefix + "-images-idx3-ubyte.gz"))
+        labels = read_idx(os.path.join(folder, prefix + "-labels-idx1-ubyte.gz"))
+        x = torch.from_numpy(images.reshape(len(images), -1).astype("float32") / 255.0)
+        return x, torch.from_numpy(labels.astype("int64"))
+
+    x_train, y_train = load("train")
+    x_test, y_test = load("t10k")
+    load_seconds = time.perf_counter() - started_wall
+
+    mods = []
+    for i in range(len(layers) - 1):
+        lin = torch.nn.Linear(int(layers[i]), int(layers[i + 1]))
+        # He-normal weights and zero biases, as descent initialises ReLU layers.
+        torch.nn.init.kaiming_normal_(lin.weight, mode="fan_in", nonlinearity="relu")
+        torch.nn.init.zeros_(lin.bias)
+        mods.append(lin)
+        if i < len(layers) - 2:
+            mods.append(torch.nn.ReLU())
+            if dropout > 0:
+                mods.append(torch.nn.Dropout(dropout))
+    model = torch.nn.Sequential(*mods)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    n = len(x_train)
+    for epoch in range(1, epochs + 1):
+        for group in opt.param_groups:
+            group["lr"] = lr if epochs <= 1 else lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / (epochs - 1)))
+        model.train()
+        perm = torch.randperm(n)
+        for start in range(0, n, batch):
+            idx = perm[start:start + batch]
+            train_step(model, opt, loss_fn, x_train.index_select(0, idx), y_train.index_select(0, idx))
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
+    return {
+        "peer": "pytorch",
+        "mode": "fashion",
+        "testAccuracy": accuracy,
+        "wallSeconds": time.perf_counter() - started_wall,
+        "cpuSeconds": time.process_time() - started_cpu,
+        "loadSeconds": load_seconds,
+        "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "epochs": epochs,
+        "batch": batch,
     }
 
 
