@@ -149,7 +149,7 @@ export class Network {
   /** evaluate() on data already checked (fit's validation set). */
   evaluateChecked(data: CheckedData): Evaluation {
     const outputs = this.outputsOf(data.x, data.xScale, data.n);
-    return evaluateOutputs(outputs, this.outputs, this.loss, data.labels, data.targets, data.classes);
+    return evaluateOutputs(outputs, this.outputs, this.loss, data.labels, data.targets, data.classes, this.labelNames);
   }
 
   /**

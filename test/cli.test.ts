@@ -1,19 +1,34 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadDigits } from '../src/data/digits.js';
+import { trainTestSplit } from '../src/data/split.js';
+import { repeatCommand, type TrainSettings } from '../src/cli/train/summary.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'descent-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function descent(...args: string[]) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm test (it builds first) or npm run build:ts`);
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 function lastJsonLine(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
+}
+
+/** stderr is exactly one line, "descent: ..." */
+function oneLine(stderr: string): string {
+  const lines = stderr.split('\n').filter((line) => line !== '');
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^descent: /);
+  return lines[0];
 }
 
 describe('descent train', () => {
@@ -34,7 +49,7 @@ describe('descent train', () => {
     expect(lastJsonLine(stdout).testAccuracy).toBeGreaterThan(0.9);
   });
 
-  it('--json ends stdout with one JSON object; progress goes to stderr', () => {
+  it('--json ends stdout with one JSON object; progress goes to stderr, a line per epoch with samples/s', () => {
     const { code, stdout, stderr } = descent('train', '--data', 'digits', '--epochs', '3', '--backend', 'js', '--json');
     expect(code).toBe(0);
     const summary = lastJsonLine(stdout);
@@ -45,8 +60,97 @@ describe('descent train', () => {
     expect(summary.epochs).toBe(3);
     expect(summary.testAccuracy).toBeGreaterThan(0.8);
     expect(summary.samplesPerSecond).toBeGreaterThan(0);
-    expect(stderr).toMatch(/epoch 1\/3 \| loss \d\.\d{4} \| acc/);
+    expect(stderr).toMatch(/epoch 1\/3 \| loss \d\.\d{4} \| acc \d\.\d{4} \| \d+ samples\/s\n/);
     expect(stderr).toMatch(/epoch 3\/3/);
+  });
+
+  it('--json names every setting the run used, and its "repeat" command trains the same network again', () => {
+    const args = ['train', '--data', 'digits', '--layers', '64,32,10', '--epochs', '4', '--optimizer', 'momentum', '--nesterov'];
+    const { code, stdout, stderr } = descent(...args, '--val-fraction', '0.1', '--early-stopping', '3', '--preprocess', 'minmax', '--seed', '7', '--backend', 'js', '--json');
+    expect(code, stderr).toBe(0);
+    const summary = lastJsonLine(stdout);
+    expect(summary.settings).toEqual({
+      data: 'digits',
+      label: null,
+      task: 'classification',
+      delimiter: null,
+      testSplit: 'fraction',
+      testFraction: 0.2,
+      layers: [64, 32, 10],
+      activation: 'relu',
+      output: 'softmax',
+      loss: 'cross-entropy',
+      dropout: 0,
+      init: 'he',
+      optimizer: 'momentum',
+      lr: 0.01,
+      momentum: 0.9,
+      nesterov: true,
+      weightDecay: 0,
+      schedule: 'cosine',
+      batchSize: 32,
+      epochs: 4,
+      valFraction: 0.1,
+      earlyStopping: 3,
+      preprocess: 'minmax',
+      seed: 7,
+      backend: 'js',
+      threads: 0,
+      resume: null,
+    });
+    // The rows fit trains on: the test split, then the validation split, both stratified and seeded.
+    const { train, test } = trainTestSplit(loadDigits(), { testFraction: 0.2, seed: 7 });
+    const fitted = trainTestSplit(train, { testFraction: 0.1, seed: 7 });
+    expect(summary).toMatchObject({ trainRows: fitted.train.n, validationRows: fitted.test.n, testRows: test.n });
+    expect(summary.valLoss).toEqual(expect.any(Number));
+    const repeat = summary.repeat as string;
+    expect(repeat).toMatch(/^descent train --data digits /);
+    const again = descent(...repeat.split(' ').slice(1), '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(lastJsonLine(again.stdout).testLoss).toBe(summary.testLoss);
+  });
+
+  it('"repeat" quotes what a shell would split or expand', () => {
+    const settings: TrainSettings = {
+      data: "my data's.csv",
+      label: ['price', 'rent'],
+      task: 'regression',
+      delimiter: ';',
+      testSplit: 'fraction',
+      testFraction: 0.2,
+      layers: [3, 2],
+      activation: 'relu',
+      output: 'linear',
+      loss: 'mse',
+      dropout: 0,
+      init: 'he',
+      optimizer: 'sgd',
+      lr: 0.1,
+      weightDecay: 0,
+      schedule: 'cosine',
+      batchSize: 32,
+      epochs: 5,
+      valFraction: null,
+      earlyStopping: null,
+      preprocess: 'none',
+      seed: 0,
+      backend: 'auto',
+      threads: 0,
+      resume: null,
+    };
+    expect(repeatCommand(settings, 'js')).toBe(
+      "descent train --data 'my data'\\''s.csv' --label price,rent --task regression --delimiter ';' --test-fraction 0.2 --layers 3,2 " +
+        '--activation relu --output linear --loss mse --dropout 0 --init he --optimizer sgd --lr 0.1 --weight-decay 0 --schedule cosine ' +
+        '--batch-size 32 --epochs 5 --preprocess none --seed 0 --backend js',
+    );
+  });
+
+  it('--json records the betas where adam applies, and no momentum', () => {
+    const { code, stdout } = descent('train', '--data', 'digits', '--epochs', '1', '--backend', 'js', '--json');
+    expect(code).toBe(0);
+    const settings = lastJsonLine(stdout).settings as Record<string, unknown>;
+    expect(settings).toMatchObject({ optimizer: 'adam', lr: 0.002, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
+    expect(settings).not.toHaveProperty('momentum');
   });
 
   it('prints a readable summary without --json', () => {
@@ -65,26 +169,99 @@ describe('descent train', () => {
     expect(lastJsonLine(stdout).testAccuracy).toBeLessThan(0.3);
   });
 
+  it('--log appends one JSON line per epoch as it ends', () => {
+    const log = join(dir, 'run.jsonl');
+    const { code, stdout, stderr } = descent('train', '--data', 'digits', '--epochs', '3', '--backend', 'js', '--val-fraction', '0.1', '--log', log, '--json');
+    expect(code, stderr).toBe(0);
+    const { trainRows } = lastJsonLine(stdout) as { trainRows: number };
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3]);
+    for (const line of lines) {
+      expect(Object.keys(line)).toEqual(['epoch', 'lr', 'loss', 'accuracy', 'valLoss', 'valAccuracy', 'seconds', 'samplesPerSecond']);
+      expect(line.samplesPerSecond).toBeCloseTo(trainRows / line.seconds, 6);
+      expect(line.valAccuracy).toBeGreaterThan(0);
+    }
+    expect(lines[1].lr).toBeLessThan(lines[0].lr);
+  });
+
   const bad: [string[], RegExp][] = [
     [['--layers', '64,x,10'], /--layers expects at least two comma-separated positive integers such as 64,128,10, received "64,x,10"/],
     [['--epochs', '0'], /--epochs expects an integer of at least 1, received "0"/],
     [['--batch-size', '2.5'], /--batch-size expects an integer of at least 1, received "2.5"/],
     [['--lr', '-1'], /--lr expects a positive number, received "-1"/],
-    [['--optimizer', 'rmsprop'], /option '--optimizer <name>' argument 'rmsprop' is invalid. Allowed choices are sgd, momentum, adam, adamw/],
-    [['--output', 'softmax', '--loss', 'binary-cross-entropy'], /output "softmax" does not fit loss "binary-cross-entropy"/],
-    [['--layers', '60,10'], /data.features must equal the network's input size 60, received 64/],
+    [['--optimizer', 'rmsprop'], /--optimizer must be one of sgd, momentum, adam, adamw, received "rmsprop"/],
+    [['--layers', '60,10'], /--layers 60,10 takes 60 inputs, but --data digits has 64 features per row: pass --layers 64,10/],
+    [['--layers', '64,32,5'], /--layers 64,32,5 ends in 5 outputs, but --data digits has 10 classes: pass --layers 64,32,10/],
+    [['--epoch', '3'], /unknown option '--epoch'; did you mean --epochs\?/],
+    [['--checkpoint-every', '2'], /--checkpoint-every needs --checkpoint FILE/],
+    [['--momentum', '0.5'], /--momentum applies to --optimizer momentum, received --optimizer adam/],
+    [['--label', 'species'], /--label applies to CSV files; --data digits has its own labels/],
+    [['--task', 'regression'], /--task regression needs a CSV file with numeric target columns/],
   ];
   for (const [args, message] of bad) {
-    it(`rejects ${args.join(' ')} with a message that says why`, () => {
-      const { code, stderr } = descent('train', '--data', 'digits', '--backend', 'js', '--epochs', '1', ...args);
-      expect(code).not.toBe(0);
-      expect(stderr).toMatch(message);
+    it(`rejects ${args.join(' ')} as a usage error: one line, exit 2`, () => {
+      const { code, stdout, stderr } = descent('train', '--data', 'digits', '--backend', 'js', '--epochs', '1', ...args);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(oneLine(stderr)).toMatch(message);
+      expect(stderr).toMatch(/\(see descent train --help\)\n$/);
     });
   }
 
-  it('rejects an unknown dataset', () => {
+  it('refuses --test-fraction with a dataset that has its own test set, before reading it', () => {
+    for (const data of ['fashion-mnist', `idx:${join(dir, 'no-such-dir')}`]) {
+      const { code, stderr } = descent('train', '--data', data, '--test-fraction', '0.3');
+      expect(code).toBe(2);
+      expect(oneLine(stderr)).toBe(`descent: --test-fraction does not apply to --data ${data}: it comes with its own test set (see descent train --help)`);
+    }
+  });
+
+  it('rejects an unknown dataset name as a runtime error', () => {
     const { code, stderr } = descent('train', '--data', 'mnist-typo');
     expect(code).toBe(1);
-    expect(stderr).toMatch(/--data must be one of "digits", received "mnist-typo"/);
+    expect(oneLine(stderr)).toMatch(/--data must be "digits", "fashion-mnist", idx:DIR \(MNIST-format files\) or the path of a CSV file, received "mnist-typo"/);
   });
+});
+
+describe('descent (every command)', () => {
+  it('--version prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { code, stdout } = descent('--version');
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${version}\n`);
+  });
+
+  for (const command of ['train', 'evaluate', 'predict', 'info']) {
+    it(`${command} --help lists its flags and an example`, () => {
+      const { code, stdout } = descent(command, '--help');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(new RegExp(`Usage: descent ${command} \\[options\\]`));
+      expect(stdout).toMatch(/--json/);
+      expect(stdout).toMatch(new RegExp(`Examples:\\n  \\$ descent ${command} --`));
+    });
+  }
+
+  it('train --help states the fashion-mnist defaults and that --test-fraction does not apply to it', () => {
+    const { stdout } = descent('train', '--help');
+    const text = stdout.replace(/\s+/g, ' ');
+    expect(text).toMatch(/--layers 784,256,128,10 --dropout 0.2 --epochs 40 --batch-size 128; flags given explicitly override them/);
+    expect(text).toMatch(/\(default: 64,128,10; 784,256,128,10 with --data fashion-mnist\)/);
+    expect(text).toMatch(/--test-fraction <f> held-out test share, stratified; does not apply to fashion-mnist and idx:DIR/);
+  });
+
+  const usage: [string[], string][] = [
+    [[], 'descent: missing command: train, evaluate, predict or info (see descent --help)'],
+    [['trian'], "descent: unknown command 'trian'; did you mean train? (see descent --help)"],
+    [['info'], "descent: required option '--model <file>' not specified (see descent info --help)"],
+    [['evaluate', '--model', 'm', '--data', 'digits', '--jsn'], "descent: unknown option '--jsn'; did you mean --json? (see descent evaluate --help)"],
+    [['predict', '--model', 'm', '--input', 'x.csv', '--label', ','], 'descent: --label expects a column name or 0-based index, or a comma list of them, received "," (see descent predict --help)'],
+  ];
+  for (const [args, line] of usage) {
+    it(`descent ${args.join(' ')}: one line, exit 2, no help dump`, () => {
+      const { code, stdout, stderr } = descent(...args);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`${line}\n`);
+    });
+  }
 });

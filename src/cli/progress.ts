@@ -1,34 +1,52 @@
 import cliProgress from 'cli-progress';
 import type { EpochLog } from '../train/options.js';
+import { stderrWritable } from './output.js';
+
+/** An epoch's log with its throughput: what the progress, --log and the summary report. */
+export interface EpochReport extends EpochLog {
+  /** Training rows per second of the epoch's wall time. */
+  samplesPerSecond: number;
+}
 
 /** Reports epochs as they end: a bar on a terminal, one line per epoch otherwise. */
 export interface EpochProgress {
-  update(log: EpochLog): void;
+  update(report: EpochReport): void;
   stop(): void;
 }
 
-function formatLog(log: EpochLog): string {
-  const parts = [`loss ${log.loss.toFixed(4)}`];
-  if (log.accuracy !== undefined) parts.push(`acc ${log.accuracy.toFixed(4)}`);
-  if (log.valLoss !== undefined) parts.push(`val loss ${log.valLoss.toFixed(4)}`);
-  if (log.valAccuracy !== undefined) parts.push(`val acc ${log.valAccuracy.toFixed(4)}`);
+function formatReport(report: EpochReport): string {
+  const parts = [`loss ${report.loss.toFixed(4)}`];
+  if (report.accuracy !== undefined) parts.push(`acc ${report.accuracy.toFixed(4)}`);
+  if (report.valLoss !== undefined) parts.push(`val loss ${report.valLoss.toFixed(4)}`);
+  if (report.valAccuracy !== undefined) parts.push(`val acc ${report.valAccuracy.toFixed(4)}`);
+  parts.push(`${Math.round(report.samplesPerSecond)} samples/s`);
   return parts.join(' | ');
 }
 
-export function createEpochProgress(epochs: number, stream: NodeJS.WriteStream = process.stderr): EpochProgress {
+/**
+ * `epochs` is the last epoch of the run, `done` the epochs a resumed run
+ * starts after (the bar and its ETA start there).
+ */
+export function createEpochProgress(epochs: number, done = 0, stream: NodeJS.WriteStream = process.stderr): EpochProgress {
   if (!stream.isTTY) {
     return {
-      update: (log) => stream.write(`epoch ${log.epoch}/${epochs} | ${formatLog(log)}\n`),
+      update: (report) => {
+        if (stderrWritable()) stream.write(`epoch ${report.epoch}/${epochs} | ${formatReport(report)}\n`);
+      },
       stop: () => {},
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: 'epoch {value}/{total} [{bar}] {metrics} | eta {eta_formatted}', stream, hideCursor: true },
+    { format: 'epoch {value}/{total} [{bar}] {metrics} | eta {eta_formatted}', stream, hideCursor: true, etaBuffer: 5 },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(epochs, 0, { metrics: '' });
+  bar.start(epochs, done, { metrics: 'training the first epoch' });
   return {
-    update: (log) => bar.update(log.epoch, { metrics: formatLog(log) }),
-    stop: () => bar.stop(),
+    update: (report) => {
+      if (stderrWritable()) bar.update(report.epoch, { metrics: formatReport(report) });
+    },
+    stop: () => {
+      if (stderrWritable()) bar.stop();
+    },
   };
 }

@@ -1,0 +1,48 @@
+/**
+ * The descent command line: its commands, and how commander's own errors
+ * and output are routed (a usage mistake is one line and exit 2, see
+ * errors.ts; --help and --version print and exit 0).
+ */
+import { Command } from 'commander';
+import { descentVersion } from '../io/descent-version.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { infoCommand } from './commands/info.js';
+import { predictCommand } from './commands/predict.js';
+import { trainCommand } from './commands/train.js';
+import { fromCommander } from './errors.js';
+import { writeErr, writeOut } from './output.js';
+
+const HELP = `
+Every command takes --help (with examples) and --json (one JSON object on the last line of stdout).
+Exit codes: 0 done, 1 a runtime error (bad file, bad data), 2 a usage error, 130 interrupted (Ctrl-C).
+
+Examples:
+  $ descent train --data iris.csv --label species --layers 4,16,3 --save iris.model
+  $ descent info --model iris.model
+  $ descent evaluate --model iris.model --data iris-test.csv
+  $ descent predict --model iris.model --input new-flowers.csv --output predictions.csv
+`;
+
+/** Routes a command's errors through errors.ts, and its output through output.ts. */
+function configure(command: Command, name: string | null): Command {
+  return command
+    .exitOverride((error) => {
+      throw fromCommander(error, name);
+    })
+    .configureOutput({
+      writeOut: (text) => void writeOut(text),
+      writeErr,
+      outputError: () => {},
+    });
+}
+
+export function buildProgram(): Command {
+  const program = configure(new Command('descent'), null)
+    .description('Train dense neural networks from Node.js, on native OpenBLAS kernels or the TypeScript reference.')
+    .version(descentVersion(), '-V, --version', 'print the version of descent')
+    .addHelpText('after', HELP);
+  for (const command of [trainCommand(), evaluateCommand(), predictCommand(), infoCommand()]) {
+    program.addCommand(configure(command, command.name()));
+  }
+  return program;
+}

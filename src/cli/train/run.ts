@@ -1,0 +1,116 @@
+/**
+ * `descent train`'s work: read the data, split it, build the network, fit
+ * it with progress (and --log, --checkpoint, --resume), test it, save it.
+ */
+import { Network } from '../../network.js';
+import type { Dataset } from '../../data/dataset.js';
+import { readModelFile } from '../../io/model-io.js';
+import { descentVersion } from '../../io/descent-version.js';
+import type { JsonObject } from '../../io/model-header.js';
+import type { FitOptions } from '../../train/options.js';
+import { csvOptionsOf } from '../csv-flags.js';
+import { resolveData, type ResolvedData } from '../datasets.js';
+import { EpochLogFile } from '../epoch-log.js';
+import { InterruptedError } from '../errors.js';
+import { yieldToSignals } from '../interrupt.js';
+import { checkWritable } from '../files.js';
+import { createEpochProgress } from '../progress.js';
+import { testSplit } from '../split.js';
+import { checkNetworkFitsData, validationSplitRows } from './data-checks.js';
+import type { TrainFlags } from './flags.js';
+import { trainSettings } from './settings.js';
+import { trainSummary, type TrainSummary } from './summary.js';
+
+export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<TrainSummary> {
+  for (const [flag, path] of [['--save', flags.save], ['--checkpoint', flags.checkpoint]] as const) {
+    if (path !== undefined) await checkWritable(flag, path);
+  }
+  const data = await resolveData(flags.data, csvOptionsOf(flags));
+  checkNetworkFitsData(flags, data.train);
+  const { train, test } = splitOf(data, flags);
+  const network = new Network({
+    layers: flags.layers,
+    activation: flags.activation,
+    output: flags.output,
+    loss: flags.loss,
+    dropout: flags.dropout,
+    init: flags.init,
+    seed: flags.seed,
+    backend: flags.backend,
+  });
+  const fitOptions: FitOptions = {
+    epochs: flags.epochs,
+    batchSize: flags.batchSize,
+    optimizer: flags.optimizer,
+    lr: flags.lr,
+    momentum: flags.momentum,
+    nesterov: flags.nesterov,
+    weightDecay: flags.weightDecay,
+    schedule: flags.schedule,
+    seed: flags.seed,
+    threads: flags.threads,
+    preprocess: flags.preprocess,
+    validation: flags.valFraction,
+    earlyStopping: flags.earlyStopping === undefined ? undefined : { patience: flags.earlyStopping },
+    checkpoint: flags.checkpoint === undefined ? undefined : { path: flags.checkpoint, every: flags.checkpointEvery ?? 1 },
+    resume: flags.resume,
+    signal,
+  };
+  const settings = trainSettings(flags, network, fitOptions);
+  const resumedAfter = flags.resume === undefined ? null : await checkpointEpoch(flags.resume);
+  const rows = { ...validationSplitRows(train, flags.valFraction), test: test.n };
+  const log = flags.log === undefined ? null : await EpochLogFile.open(flags.log);
+  const progress = createEpochProgress(flags.epochs, resumedAfter ?? 0);
+  let completed = resumedAfter ?? 0;
+  fitOptions.onEpochEnd = async (entry) => {
+    const report = { ...entry, samplesPerSecond: rows.train / entry.seconds };
+    progress.update(report);
+    await log?.append(report);
+    completed = entry.epoch;
+    await yieldToSignals();
+  };
+  const started = performance.now();
+  let history;
+  try {
+    history = await network.fit(train, fitOptions);
+  } catch (error) {
+    if (signal.aborted) throw interrupted(flags, completed, resumedAfter);
+    throw error;
+  } finally {
+    progress.stop();
+    await log?.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const summary = trainSummary(settings, {
+    descent: descentVersion(),
+    backend: network.backend.name,
+    history,
+    resumedAfter,
+    seconds,
+    rows,
+    test: network.evaluate(test),
+    files: { save: flags.save ?? null, checkpoint: flags.checkpoint ?? null, log: flags.log ?? null },
+  });
+  if (flags.save !== undefined) await network.save(flags.save, { training: summary as unknown as JsonObject });
+  return summary;
+}
+
+function splitOf(data: ResolvedData, flags: TrainFlags): { train: Dataset; test: Dataset } {
+  if (data.split === 'given') return { train: data.train, test: data.test! };
+  return testSplit(data.train, flags.testFraction, flags.seed);
+}
+
+/** The epoch a checkpoint stands at (0 when it is not one: fit then says why it cannot resume from it). */
+async function checkpointEpoch(path: string): Promise<number> {
+  const epoch = (await readModelFile(path)).checkpoint?.epoch;
+  return typeof epoch === 'number' ? epoch : 0;
+}
+
+function interrupted(flags: TrainFlags, completed: number, resumedAfter: number | null): InterruptedError {
+  const where = `interrupted in epoch ${completed + 1} of ${flags.epochs}`;
+  if (flags.checkpoint === undefined) return new InterruptedError(`${where} (with --checkpoint FILE a run can be continued)`);
+  const every = flags.checkpointEvery ?? 1;
+  const saved = Math.max(completed - (completed % every), flags.resume === flags.checkpoint ? (resumedAfter ?? 0) : 0);
+  if (saved === 0) return new InterruptedError(`${where}, before its first checkpoint`);
+  return new InterruptedError(`${where}; ${flags.checkpoint} holds epoch ${saved}: continue with --resume ${flags.checkpoint} and the same flags`);
+}

@@ -1,0 +1,124 @@
+/** Pipes that close early, Ctrl-C during training and the progress bar on a terminal. */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'descent-cli-streams-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const path = (name: string) => join(dir, name);
+const NODE = JSON.stringify(process.execPath);
+const DESCENT = `${NODE} ${JSON.stringify(CLI)}`;
+
+function descent(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs a bash pipeline in the temp dir; prints descent's exit status (the first command's) on the last line of stderr. */
+function pipeline(script: string) {
+  const result = spawnSync('bash', ['-c', `${script}; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8', cwd: dir });
+  const lines = result.stderr.trimEnd().split('\n');
+  const status = Number(/^status (\d+)$/.exec(lines.pop()!)![1]);
+  return { status, stdout: result.stdout, stderr: lines.join('\n') };
+}
+
+beforeAll(() => {
+  const rows = ['a,b,c,d'];
+  for (let i = 0; i < 20000; i++) rows.push([i % 7, i % 5, (i * 3) % 11, i % 2].join(','));
+  writeFileSync(path('rows.csv'), `${rows.join('\n')}\n`);
+  const { code, stderr } = descent('train', '--data', 'digits', '--layers', '64,10', '--epochs', '1', '--save', 'digits.model');
+  expect(code, stderr).toBe(0);
+  // A 4-input model for rows.csv: the digits' layers are checked against the data, so train on a CSV of 4 features.
+  writeFileSync(path('train4.csv'), `${rows.slice(0, 200).map((row, i) => (i === 0 ? `${row},label` : `${row},${i % 3}`)).join('\n')}\n`);
+  const four = descent('train', '--data', 'train4.csv', '--layers', '4,3', '--epochs', '1', '--save', 'four.model');
+  expect(four.code, four.stderr).toBe(0);
+});
+
+describe('a reader that goes away', () => {
+  it('train --json | head -c 1 ends cleanly, exit 0, no stack', () => {
+    const { status, stdout, stderr } = pipeline(`${DESCENT} train --data digits --epochs 2 --json 2>err.txt | head -c 1`);
+    expect(status).toBe(0);
+    expect(stdout).toBe('{');
+    expect(stderr).toBe('');
+    expect(readFileSync(path('err.txt'), 'utf8')).not.toMatch(/Error|\n\s+at /);
+  });
+
+  it('predict | head -1 stops at the closed pipe: exit 0, nothing on stderr', () => {
+    const { status, stdout, stderr } = pipeline(`${DESCENT} predict --model four.model --input rows.csv | head -1`);
+    expect(stdout).toBe('label,0,1,2\n');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+  });
+
+  it('a closed stderr stops the progress, not the run: the model is still saved', () => {
+    rmSync(path('quiet.model'), { force: true });
+    const { status, stdout } = pipeline(`${DESCENT} train --data digits --layers 64,32,10 --epochs 60 --backend js --save quiet.model 2>&1 >/dev/null | head -c 5`);
+    expect(stdout).toBe('epoch');
+    expect(status).toBe(0);
+    expect(existsSync(path('quiet.model'))).toBe(true);
+  });
+});
+
+/** Starts training, sends SIGINT once `ready` matches stderr, resolves with the exit code and stderr. */
+function interrupt(args: string[], ready: RegExp): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!sent && ready.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('Ctrl-C', () => {
+  it('stops training between batches with exit 130, names the checkpoint to resume from, and --resume continues it', async () => {
+    const flags = ['--data', 'digits', '--layers', '64,32,10', '--backend', 'js', '--checkpoint', 'run.ckpt', '--log', 'run.jsonl'];
+    const { code, stderr } = await interrupt(['train', ...flags, '--epochs', '100000', '--save', 'never.model'], /epoch 3\/100000/);
+    expect(code).toBe(130);
+    const last = stderr.trimEnd().split('\n').pop()!;
+    const match = /^descent: interrupted in epoch (\d+) of 100000; run.ckpt holds epoch (\d+): continue with --resume run.ckpt and the same flags$/.exec(last);
+    expect(match, last).not.toBeNull();
+    const saved = Number(match![2]);
+    expect(Number(match![1])).toBe(saved + 1);
+    expect(existsSync(path('never.model'))).toBe(false);
+    const info = JSON.parse(descent('info', '--model', 'run.ckpt', '--json').stdout);
+    expect(info.checkpoint).toEqual({ epoch: saved, epochs: 100000 });
+
+    const resumed = descent('train', ...flags, '--epochs', String(saved + 2), '--resume', 'run.ckpt', '--json');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const summary = JSON.parse(resumed.stdout.trim().split('\n').pop()!);
+    expect(summary).toMatchObject({ resumedAfter: saved, epochs: saved + 2 });
+    expect(resumed.stderr).toMatch(new RegExp(`^epoch ${saved + 1}/${saved + 2} `));
+    const epochs = readFileSync(path('run.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).epoch);
+    expect(epochs.slice(0, 3)).toEqual([1, 2, 3]);
+    expect(epochs.slice(-2)).toEqual([saved + 1, saved + 2]);
+  });
+
+  it('without --checkpoint says how a run could be continued', async () => {
+    const { code, stderr } = await interrupt(['train', '--data', 'digits', '--layers', '64,32,10', '--backend', 'js', '--epochs', '100000'], /epoch 2\//);
+    expect(code).toBe(130);
+    expect(stderr.trimEnd().split('\n').pop()).toMatch(/^descent: interrupted in epoch \d+ of 100000 \(with --checkpoint FILE a run can be continued\)$/);
+  });
+});
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+describe('on a terminal', () => {
+  it.skipIf(!hasScript)('draws a bar with the epoch, loss, accuracy, samples/s and ETA', () => {
+    const { status, stdout } = pipeline(`script -qfec ${JSON.stringify(`${DESCENT} train --data digits --epochs 3 --backend js`)} /dev/null | cat`);
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/epoch 3\/3 \[[^\]]+\] loss \d\.\d{4} \| acc \d\.\d{4} \| \d+ samples\/s \| eta \d+s/);
+    expect(stdout).not.toMatch(/epoch 1\/3 \| loss/);
+  });
+});
