@@ -17,27 +17,7 @@ export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, f
       `sgemm peak (native, ${sgemmPeak.size}^3, ${sgemmPeak.threads} threads, ${sgemmPeak.blas}): ${sgemmPeak.gflops.toFixed(1)} GFLOP/s, the median of ${sgemmPeak.measurements} (one before each trial of each round; "% peak" is against the one before)`,
     );
   }
-  out.push(`each cell: ${rounds === 1 ? 'one round' : `the median of ${rounds} interleaved rounds`}; "native x" = how many times faster descent native is`);
-  out.push('');
-  const header = ['trial', 'backend', 'samples/s', 'us/step', 'GFLOP/s', '% peak', 'native x'];
-  const widths = [32, 16, 12, 12, 9, 7, 9];
-  out.push(header.map((h, i) => pad(h, widths[i], i > 1)).join(' '));
-  out.push(widths.map((w) => '-'.repeat(w)).join(' '));
-  let lastTrial = '';
-  for (const row of rows) {
-    out.push(
-      [
-        pad(row.trial === lastTrial ? '' : row.trial, widths[0]),
-        pad(row.backend, widths[1]),
-        pad(Math.round(row.samplesPerSecond).toLocaleString('en-US'), widths[2], true),
-        pad(row.usPerStep >= 100 ? Math.round(row.usPerStep).toLocaleString('en-US') : row.usPerStep.toFixed(1), widths[3], true),
-        pad(fixed(row.gflops, 1), widths[4], true),
-        pad(fixed(row.percentOfPeak, 0), widths[5], true),
-        pad(row.backend === 'descent native' ? '' : fixed(row.nativeSpeedup, 2), widths[6], true),
-      ].join(' '),
-    );
-    lastTrial = row.trial;
-  }
+  if (rows.length > 0) printRows(out, rows, rounds);
   for (const [name, reason] of Object.entries(skipped)) out.push(`${name}: skipped: ${reason}`);
   if (memory) {
     out.push('');
@@ -94,4 +74,29 @@ export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, f
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** The trial table: one row per trial and backend. */
+function printRows(out, rows, rounds) {
+  out.push(`each cell: ${rounds === 1 ? 'one round' : `the median of ${rounds} interleaved rounds`}; "native x" = how many times faster descent native is`);
+  out.push('');
+  const header = ['trial', 'backend', 'samples/s', 'us/step', 'GFLOP/s', '% peak', 'native x'];
+  const widths = [32, 16, 12, 12, 9, 7, 9];
+  out.push(header.map((h, i) => pad(h, widths[i], i > 1)).join(' '));
+  out.push(widths.map((w) => '-'.repeat(w)).join(' '));
+  let lastTrial = '';
+  for (const row of rows) {
+    out.push(
+      [
+        pad(row.trial === lastTrial ? '' : row.trial, widths[0]),
+        pad(row.backend, widths[1]),
+        pad(Math.round(row.samplesPerSecond).toLocaleString('en-US'), widths[2], true),
+        pad(row.usPerStep >= 100 ? Math.round(row.usPerStep).toLocaleString('en-US') : row.usPerStep.toFixed(1), widths[3], true),
+        pad(fixed(row.gflops, 1), widths[4], true),
+        pad(fixed(row.percentOfPeak, 0), widths[5], true),
+        pad(row.backend === 'descent native' ? '' : fixed(row.nativeSpeedup, 2), widths[6], true),
+      ].join(' '),
+    );
+    lastTrial = row.trial;
+  }
 }
