@@ -157,9 +157,30 @@ function checkLayerSizes(value: unknown): number[] {
 }
 
 /**
+ * The He variance factor of a dense layer: that of the hidden activation
+ * its units feed (the next one after it), or for the last dense layer,
+ * which feeds the output, that of the activation before it; 2 (ReLU's)
+ * in a plan without any.
+ */
+function heGain2(plan: Plan, index: number): number {
+  const layers = plan.layers;
+  for (let i = index + 1; i < layers.length && layers[i].kind !== 'dense'; i++) {
+    const layer = layers[i];
+    if (layer.kind === 'activation') return activationOp(layer.activation).gain2;
+  }
+  for (let i = index - 1; i >= 0; i--) {
+    const layer = layers[i];
+    if (layer.kind === 'activation') return activationOp(layer.activation).gain2;
+  }
+  return 2;
+}
+
+/**
  * Fills the buffer with initial weights, dense layer after dense layer
  * from one seeded stream; biases start at zero.
- * - he: normal with std sqrt(2 / fan_in), for ReLU-like units.
+ * - he: normal with std sqrt(gain2 / fan_in), gain2 being 2 for ReLU-like
+ *   units (He et al.) and 1 / E[f(z)^2] for the others (heGain2): 2.81 for
+ *   SiLU, 2.35 for GELU.
  * - glorot: uniform in +-sqrt(6 / (fan_in + fan_out)), for tanh / sigmoid.
  * - uniform: [0, 1), all positive. A classic mistake, kept on purpose so it
  *   can be reproduced and diagnosed.
@@ -167,11 +188,11 @@ function checkLayerSizes(value: unknown): number[] {
 export function initializeParameters(params: Float32Array | Float64Array, plan: Plan, seed: number): void {
   const rng = new Rng(seed);
   params.fill(0);
-  for (const layer of plan.layers) {
-    if (layer.kind !== 'dense') continue;
+  plan.layers.forEach((layer, index) => {
+    if (layer.kind !== 'dense') return;
     const weights = params.subarray(layer.weightOffset, layer.biasOffset);
     if (layer.init === 'he') {
-      const std = Math.sqrt(2 / layer.inputs);
+      const std = Math.sqrt(heGain2(plan, index) / layer.inputs);
       for (let i = 0; i < weights.length; i++) weights[i] = rng.normal() * std;
     } else if (layer.init === 'glorot') {
       const limit = Math.sqrt(6 / (layer.inputs + layer.units));
@@ -179,7 +200,7 @@ export function initializeParameters(params: Float32Array | Float64Array, plan: 
     } else {
       for (let i = 0; i < weights.length; i++) weights[i] = rng.uniform();
     }
-  }
+  });
 }
 
 export type { LayerSpec };

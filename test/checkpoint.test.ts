@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nativeAvailable } from '../src/backend/native.js';
 import { loadDigits } from '../src/data/digits.js';
+import { trainTestSplit } from '../src/data/split.js';
 import { Network, type NetworkOptions } from '../src/network.js';
 import type { FitOptions } from '../src/train/options.js';
 
@@ -85,12 +86,20 @@ describe('checkpoints', () => {
   it('refuses a checkpoint of another network, other settings, or a plain model file, naming which', async () => {
     const data = loadDigits();
     const file = path.join(dir, 'refused.descent');
-    await new Network({ ...NET, backend: 'js' }).fit(data, { ...FIT, epochs: 1, checkpoint: { path: file } });
-    await expect(new Network({ layers: [64, 32, 10], backend: 'js' }).fit(data, { ...FIT, resume: file })).rejects.toThrow(
-      /options.resume: .*refused.descent is a checkpoint of a different network \(layers 64-48-10, .*\); this network has layers 64-32-10/,
+    const ONE = { ...FIT, epochs: 1 };
+    await new Network({ ...NET, backend: 'js' }).fit(data, { ...ONE, checkpoint: { path: file } });
+    await expect(new Network({ layers: [64, 32, 10], backend: 'js' }).fit(data, { ...ONE, resume: file })).rejects.toThrow(
+      /options.resume: .*refused.descent is a checkpoint of a different network: layers 64-48-10 \(.* parameters\) there, 64-32-10 \(.* parameters\) here/,
     );
-    await expect(new Network({ ...NET, backend: 'js' }).fit(data, { ...FIT, lr: 0.01, resume: file })).rejects.toThrow(
+    await expect(new Network({ ...NET, dropout: 0.2, backend: 'js' }).fit(data, { ...ONE, resume: file })).rejects.toThrow(
+      /a different network: plan.layers\[2\] is \{"kind":"dropout","rate":0.1\} there, \{"kind":"dropout","rate":0.2\} here/,
+    );
+    await expect(new Network({ ...NET, backend: 'js' }).fit(data, { ...ONE, lr: 0.01, resume: file })).rejects.toThrow(
       /options.resume: .*was trained with options.lr 0.002, this fit has 0.01: resume with the same settings/,
+    );
+    const fewer = trainTestSplit(data, { testFraction: 0.5, seed: 1 }).train;
+    await expect(new Network({ ...NET, backend: 'js' }).fit(fewer, { ...ONE, resume: file })).rejects.toThrow(
+      /was trained with training rows "1618 rows x 64, sha256 [0-9a-f]{16}", this fit has "\d+ rows x 64, sha256 [0-9a-f]{16}": resume with the same settings and data/,
     );
     const plain = path.join(dir, 'plain.descent');
     await new Network({ ...NET, backend: 'js' }).save(plain);

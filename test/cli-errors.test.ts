@@ -118,13 +118,13 @@ describe('bad model, IDX and checkpoint files', () => {
 
   it('--resume with a checkpoint of a different network', () => {
     expect(failure('train', '--data', 'iris.csv', '--layers', '4,16,3', '--epochs', '6', '--resume', 'iris.ckpt')).toBe(
-      'descent: --resume: iris.ckpt is a checkpoint of a different network (layers 4-8-3, 67 parameters); this network has layers 4-16-3, 131 parameters',
+      'descent: --resume: iris.ckpt is a checkpoint of a different network: layers 4-8-3 (67 parameters) there, 4-16-3 (131 parameters) here',
     );
   });
 
   it('--resume with other settings names the flag', () => {
     expect(failure('train', '--data', 'iris.csv', '--layers', '4,8,3', '--epochs', '6', '--batch-size', '16', '--resume', 'iris.ckpt')).toBe(
-      'descent: --resume: iris.ckpt was trained with --batch-size 32, this fit has 16: resume with the same settings',
+      'descent: --resume: iris.ckpt was trained with --batch-size 32, this fit has 16: resume with the same settings and data',
     );
   });
 

@@ -319,3 +319,15 @@ describe('resolveData (the CLI --data)', () => {
     await expect(resolveData(sub)).rejects.toThrow(`--data ${sub} is a directory; for the MNIST-format files in it pass --data idx:${sub}`);
   });
 });
+
+describe('loadCsv: values float32 cannot hold', () => {
+  it('names the file, line and column of a value out of float32 range', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'descent-csv-range-')), 'big.csv');
+    writeFileSync(file, 'a,b,y\n1,2,x\n3,1e40,y\n');
+    await expect(loadCsv(file)).rejects.toThrow(/big.csv, line 3, column "b" \(index 1\): 1e40 is out of float32 range/);
+  });
+});
+

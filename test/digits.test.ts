@@ -83,9 +83,9 @@ describe('digits', () => {
       expect(Math.abs(mean(native) - mean(js))).toBeLessThanOrEqual(0.005);
     });
 
-    it('silu: a mean of at least 0.97 on native, js within half a point', async () => {
+    it('silu: a mean of at least 0.975 on native, js within half a point', async () => {
       const native = await accuracies({ layers: [64, 128, 10], activation: 'silu', backend: 'native' });
-      expect(mean(native)).toBeGreaterThanOrEqual(0.97);
+      expect(mean(native)).toBeGreaterThanOrEqual(0.975);
       const js = await accuracies({ layers: [64, 128, 10], activation: 'silu', backend: 'js' });
       expect(Math.abs(mean(native) - mean(js))).toBeLessThanOrEqual(0.005);
     });

@@ -350,4 +350,16 @@ describe('writeFileAtomic', () => {
     expect(nets.some((net) => bits(net.params).equals(bits(loaded.params)))).toBe(true);
     expect(await readdir(sub)).toEqual(['model.dsc']);
   });
+
+  it('refuses label names that do not fit the outputs, and weights that are not finite', () => {
+    const net = new Network({ layers: [3, 4, 3], backend: 'js' });
+    const json = JSON.parse(JSON.stringify(net));
+    expect(() => Network.fromJSON({ ...json, labelNames: ['a'] })).toThrow(/invalid label names: labelNames must be 3 distinct names .*received 1/);
+    expect(() => Network.fromJSON({ ...json, labelNames: ['a', 'b', 'a'] })).toThrow(/received 3 with repeats/);
+    const params = new Float32Array(Uint8Array.from(Buffer.from(json.params, 'base64')).buffer);
+    params[5] = NaN;
+    expect(() => Network.fromJSON({ ...json, params: Buffer.from(params.buffer).toString('base64') })).toThrow(
+      /invalid parameters: params\[5\] is NaN: a model's weights must be finite numbers/,
+    );
+  });
 });

@@ -58,6 +58,29 @@ describe('Network construction', () => {
     expect(Math.min(...u)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...u)).toBeLessThan(1);
   });
+
+  it("he scales by the following activation's second moment: 2 for relu, 2.81 for silu, 2.35 for gelu", () => {
+    const std = (net: Network, from: number, to: number) => {
+      const w = net.params.subarray(from, to);
+      return Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+    };
+    for (const [activation, gain2] of [['relu', 2], ['silu', 2.8108], ['gelu', 2.3519]] as const) {
+      const net = new Network({ layers: [400, 300, 50], activation, init: 'he', backend: 'js' });
+      expect(std(net, 0, 400 * 300), activation).toBeCloseTo(Math.sqrt(gain2 / 400), 3);
+      // The last dense layer feeds the output: it takes the hidden activation's factor.
+      const last = 400 * 300 + 300;
+      expect(std(net, last, last + 300 * 50), `${activation}, last layer`).toBeCloseTo(Math.sqrt(gain2 / 300), 2);
+    }
+    // In an explicit plan each dense layer takes the activation it feeds.
+    const mixed = new Network({
+      inputs: 400,
+      plan: [{ kind: 'dense', units: 300 }, { kind: 'activation', activation: 'silu' }, { kind: 'dropout', rate: 0.1 }, { kind: 'dense', units: 200 }, { kind: 'activation', activation: 'relu' }, { kind: 'dense', units: 10 }, { kind: 'output', activation: 'softmax' }],
+      backend: 'js',
+    });
+    expect(std(mixed, 0, 400 * 300)).toBeCloseTo(Math.sqrt(2.8108 / 400), 3);
+    const second = 400 * 300 + 300;
+    expect(std(mixed, second, second + 300 * 200)).toBeCloseTo(Math.sqrt(2 / 300), 3);
+  });
 });
 
 describe('bad network options name the parameter, the expectation and the value', () => {

@@ -265,6 +265,9 @@ class CsvReader {
   /** A cell as a finite number; an empty cell is missing, not zero. */
   private number(cell: string, line: number, column: number): number {
     const value = Number(cell);
+    if (Number.isFinite(value) && !Number.isFinite(Math.fround(value))) {
+      this.fail(line, column, `${cell.trim()} is out of float32 range (at most 3.4e38 in magnitude)`);
+    }
     if (Number.isFinite(value) && (value !== 0 || cell.trim() !== '')) return value;
     const received = cell.trim() === '' ? 'an empty cell' : JSON.stringify(cell);
     return this.fail(line, column, `expected a finite number, received ${received}`);

@@ -183,6 +183,18 @@ export function resolveParts(where: string, header: CheckedHeader, params: Float
     return resolved;
   });
   const preprocessing = inHeader(where, 'an invalid preprocessing', () => checkPreprocessing('preprocessing', header.preprocessing, plan.inputs));
+  inHeader(where, 'invalid label names', () => {
+    const classes = plan.outputs === 1 ? 2 : plan.outputs;
+    const names = header.labelNames;
+    if (names !== null && (names.length !== classes || new Set(names).size !== names.length)) {
+      throw new RangeError(`labelNames must be ${classes} distinct names (one per class of its ${plan.outputs} outputs), received ${names.length}${new Set(names).size !== names.length ? ' with repeats' : ''}`);
+    }
+  });
+  inHeader(where, 'invalid parameters', () => {
+    for (let i = 0; i < params.length; i++) {
+      if (!Number.isFinite(params[i])) throw new RangeError(`params[${i}] is ${params[i]}: a model's weights must be finite numbers`);
+    }
+  });
   const parts: DecodedModel = {
     descent: header.descent,
     plan,

@@ -22,6 +22,13 @@ export interface ElementwiseActivation {
   /** The initialisation that suits dense units feeding this activation. */
   readonly init: InitName;
   /**
+   * He initialisation's variance factor for dense units feeding this
+   * activation: 1 / E[f(z)^2] for z ~ N(0, 1), so that the activations
+   * keep a second moment of about 1 from layer to layer (2 for ReLU: He et
+   * al. exactly; computed by quadrature for the others).
+   */
+  readonly gain2: number;
+  /**
    * What the backward pass reads: 'output' when f' is a function of a alone
    * (so a kernel may overwrite z with a), 'input' when it needs z.
    */
@@ -41,6 +48,7 @@ export interface RowwiseActivation {
   readonly output: true;
   readonly init: InitName;
   readonly derivative: 'row';
+  readonly gain2: number;
   readonly defaultLoss?: string;
   /** y[start .. start+cols) = f(y[start .. start+cols)) in place. */
   forwardRow(y: Floats, start: number, cols: number): void;

@@ -14,11 +14,29 @@ import type { OptimizerState } from '../backend/types.js';
 import type { Preprocessing } from '../data/preprocess.js';
 import type { Plan } from '../plan.js';
 import { describe } from '../validate.js';
+import { createHash } from 'node:crypto';
+import type { CheckedData } from '../data/dataset.js';
 import type { EpochLog, ResolvedFitOptions } from './options.js';
 
+/**
+ * The rows a run trains on, in a few characters: their count and a hash
+ * of their bytes, so that a resume on other data (another file, split or
+ * test fraction) is refused rather than silently mixed.
+ */
+export function dataFingerprint(data: CheckedData): string {
+  const hash = createHash('sha256');
+  hash.update(Buffer.from(data.x.buffer, data.x.byteOffset, data.x.byteLength));
+  const y = data.labels ?? data.targets!;
+  hash.update(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+  return `${data.n} rows x ${data.features}, sha256 ${hash.digest('hex').slice(0, 16)}`;
+}
+
 /** The settings a resumed run must share with the one it continues. */
-export function trajectorySettings(options: ResolvedFitOptions): JsonObject {
+export function trajectorySettings(options: ResolvedFitOptions, data: CheckedData): JsonObject {
   return {
+    data: dataFingerprint(data),
+    // Not epochs: a run may be resumed to end sooner or later (its schedule
+    // then follows the new count; the same count continues it exactly).
     batchSize: options.batchSize,
     optimizer: { ...options.optimizer },
     lr: options.lr,
@@ -80,17 +98,15 @@ export async function resumeFrom(path: string, target: CheckpointTarget, setting
     throw new TypeError(`options.resume: ${path} is a model file but not a checkpoint of fit (save one with options.checkpoint)`);
   }
   if (JSON.stringify(saved.plan) !== JSON.stringify(target.plan)) {
-    throw new TypeError(
-      `options.resume: ${path} is a checkpoint of a different network (layers ${sizes(saved.plan)}, ${saved.plan.size} parameters); ` +
-        `this network has layers ${sizes(target.plan)}, ${target.plan.size} parameters`,
-    );
+    throw new TypeError(`options.resume: ${path} is a checkpoint of a different network: ${planDifference(saved.plan, target.plan)}`);
   }
   const before = checkpoint.settings as JsonObject;
   for (const key of Object.keys(settings)) {
     const was = JSON.stringify(before[key] ?? null);
     const now = JSON.stringify(settings[key] ?? null);
     if (was !== now) {
-      throw new RangeError(`options.resume: ${path} was trained with options.${key} ${was}, this fit has ${now}: resume with the same settings`);
+      const what = key === 'data' ? 'training rows' : `options.${key}`;
+      throw new RangeError(`options.resume: ${path} was trained with ${what} ${was}, this fit has ${now}: resume with the same settings and data`);
     }
   }
   if (!saved.optimizer) throw new TypeError(`options.resume: ${path} holds no optimizer state`);
@@ -110,6 +126,20 @@ export async function resumeFrom(path: string, target: CheckpointTarget, setting
       bestParams: best.bestParams === null ? null : float32FromBytes(Buffer.from(best.bestParams, 'base64'), target.plan.size),
     },
   };
+}
+
+/** Where two plans first differ, in words. */
+function planDifference(saved: Plan, current: Plan): string {
+  if (sizes(saved) !== sizes(current)) {
+    return `layers ${sizes(saved)} (${saved.size} parameters) there, ${sizes(current)} (${current.size} parameters) here`;
+  }
+  const count = Math.max(saved.layers.length, current.layers.length);
+  for (let i = 0; i < count; i++) {
+    const was = JSON.stringify(saved.layers[i] ?? null);
+    const now = JSON.stringify(current.layers[i] ?? null);
+    if (was !== now) return `plan.layers[${i}] is ${was} there, ${now} here`;
+  }
+  return `inputs ${saved.inputs} there, ${current.inputs} here`;
 }
 
 function sizes(plan: Plan): string {

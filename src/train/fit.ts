@@ -76,7 +76,7 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
   const earlyStopping = earlyStoppingSettings ? new EarlyStopping(earlyStoppingSettings) : null;
 
   const batchSize = Math.min(options.batchSize, train.n);
-  const settings = trajectorySettings(options);
+  const settings = trajectorySettings(options, train);
   let rng = new Rng(options.seed);
   const history: History = { epochs: [], stoppedEarly: false, restoredEpoch: null };
   let firstEpoch = 1;

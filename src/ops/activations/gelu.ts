@@ -10,6 +10,7 @@ export const gelu = {
   rowwise: false,
   hidden: true,
   output: false,
+  gain2: 2.3519,
   init: 'he',
   derivative: 'input',
   forward: (z: number) => 0.5 * z * (1 + Math.tanh(K * (z + C * z * z * z))),

@@ -8,6 +8,8 @@ export const leakyRelu = {
   rowwise: false,
   hidden: true,
   output: false,
+  // He et al.'s factor, as for ReLU (1 / E[f(z)^2] is 1.9998 at this slope).
+  gain2: 2,
   init: 'he',
   derivative: 'output',
   forward: (z: number) => (z < 0 ? z * LEAKY_RELU_SLOPE : z),

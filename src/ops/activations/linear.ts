@@ -5,6 +5,7 @@ export const linear = {
   rowwise: false,
   hidden: true,
   output: true,
+  gain2: 1,
   init: 'glorot',
   derivative: 'output',
   defaultLoss: 'mse',

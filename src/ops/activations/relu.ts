@@ -5,6 +5,7 @@ export const relu = {
   rowwise: false,
   hidden: true,
   output: false,
+  gain2: 2,
   init: 'he',
   derivative: 'output',
   forward: (z: number) => (z < 0 ? 0 : z),

@@ -12,6 +12,7 @@ export const sigmoid = {
   rowwise: false,
   hidden: true,
   output: true,
+  gain2: 3.4086,
   init: 'glorot',
   derivative: 'output',
   defaultLoss: 'binary-cross-entropy',

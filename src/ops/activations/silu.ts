@@ -7,6 +7,7 @@ export const silu = {
   rowwise: false,
   hidden: true,
   output: false,
+  gain2: 2.8108,
   init: 'he',
   derivative: 'input',
   forward: (z: number) => z * logistic(z),

@@ -5,6 +5,7 @@ export const softmax = {
   rowwise: true,
   hidden: false,
   output: true,
+  gain2: 1,
   init: 'glorot',
   derivative: 'row',
   defaultLoss: 'cross-entropy',

@@ -5,6 +5,7 @@ export const tanh = {
   rowwise: false,
   hidden: true,
   output: true,
+  gain2: 2.5362,
   init: 'glorot',
   derivative: 'output',
   defaultLoss: 'mse',
