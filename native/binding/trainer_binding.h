@@ -19,16 +19,17 @@ namespace descent_binding {
 //              targets: Float32Array | null }; copied in
 //   config:  { batchSize, threads (0 chooses), seed, step,
 //              optimizer: { kind, momentum, nesterov, beta1, beta2, epsilon, weightDecay } }
-// trainer.trainEpoch(order: Uint32Array, batchSize, lr, epoch) -> Promise<result with step>
-// trainer.cancel(); trainer.dispose();
+// trainer.trainEpoch(order: Uint32Array, batchSize, lr, epoch, syncState = true) -> Promise<result with step>
+// trainer.writeState() -> step; trainer.cancel(); trainer.dispose();
 // trainer.threads, trainer.step, trainer.running, trainer.disposed
 //
 // The worker thread reads and writes only memory the trainer owns: JS may
 // detach or change its arrays at any time without the worker noticing.
-// Between epochs JS holds the truth: each trainEpoch loads params and
-// moments from the JS arrays (on the JS thread) and writes them back when
-// the epoch ends, so the JS arrays are current after every epoch and a
-// change JS makes between epochs is trained on, as on the js backend.
+// Between epochs JS holds the truth for params: each trainEpoch loads them
+// from the JS array (on the JS thread) and writes them back when the epoch
+// ends, so a change JS makes between epochs is trained on, as on the js
+// backend. The moments are loaded when the trainer is made and written
+// back at the end of an epoch run with syncState, or by writeState().
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -40,6 +41,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value WriteState(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value Threads(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
@@ -51,7 +53,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   // Copy params and moments between the JS arrays and the trainer's own;
   // on failure the name of the array (its reason in `why`), else null.
   const char* LoadFromJs(const Napi::Env& env, std::string* why);
-  const char* StoreIntoJs(const Napi::Env& env, std::string* why);
+  const char* StoreIntoJs(const Napi::Env& env, std::string* why, bool with_moments);
 
   std::unique_ptr<descent::TrainerCore> core_;
   Napi::ObjectReference params_;   // the JS params array

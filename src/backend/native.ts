@@ -81,14 +81,16 @@ export interface NativeTrainerConfig {
 }
 
 /**
- * addon.Trainer: copies the plan and data when created, and params,
- * moments and the order at the start of every epoch, and trains on its own
+ * addon.Trainer: copies the plan, data and moments when created, and
+ * params and the order at the start of every epoch, and trains on its own
  * copies, so JS cannot free or change what a worker thread reads. When an
- * epoch ends it writes params and moments back; the result carries the
- * step count.
+ * epoch ends it writes params back (and the moments with syncState); the
+ * result carries the step count.
  */
 export interface NativeTrainerHandle {
-  trainEpoch(order: Uint32Array, batchSize: number, lr: number, epoch: number): Promise<EpochResult & { step: number }>;
+  trainEpoch(order: Uint32Array, batchSize: number, lr: number, epoch: number, syncState?: boolean): Promise<EpochResult & { step: number }>;
+  /** Writes the moments back into the JS array; returns the step count. */
+  writeState(): number;
   /** Stops the running epoch before its next batch. */
   cancel(): void;
   dispose(): void;
@@ -332,7 +334,7 @@ export class NativeTrainer implements Trainer {
     const onAbort = (): void => this.handle.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const { step, ...result } = await this.handle.trainEpoch(order, batchSize, lr, epoch);
+      const { step, ...result } = await this.handle.trainEpoch(order, batchSize, lr, epoch, request.syncState ?? true);
       this.state.step = step;
       return result;
     } catch (error) {
@@ -342,8 +344,16 @@ export class NativeTrainer implements Trainer {
     }
   }
 
+  syncState(): void {
+    if (!this.handle.disposed && !this.handle.running) this.state.step = this.handle.writeState();
+  }
+
   dispose(): void {
-    this.handle.dispose();
+    try {
+      this.syncState();
+    } finally {
+      this.handle.dispose();
+    }
   }
 }
 

@@ -112,6 +112,9 @@ class ReferenceTrainer implements Trainer {
     op.update(this.params.subarray(from, to), this.grads.subarray(from, to), slots, to - from, hyper);
   }
 
+  /** The reference updates state.moments in place: always current. */
+  syncState(): void {}
+
   dispose(): void {}
 }
 

@@ -52,6 +52,12 @@ export interface EpochRequest {
   readonly lr: number;
   /** 1-based; keys the dropout masks with the batch index. */
   readonly epoch: number;
+  /**
+   * Whether the optimizer state (moments) must be current in JS when the
+   * epoch ends. Default true; fit passes false and calls syncState() when
+   * something will read it (params are current after every epoch anyway).
+   */
+  readonly syncState?: boolean;
   /** Stops between batches once aborted. */
   readonly signal?: AbortSignal;
 }
@@ -77,13 +83,16 @@ export interface EpochResult {
 }
 
 /**
- * One fit's worth of training. Between epochs the JS arrays hold the
- * truth: an epoch trains the params and optimizer state as they are when
- * it starts, and when it ends both (and state.step) are current.
+ * One fit's worth of training. Between epochs the JS params hold the
+ * truth: an epoch trains them as they are when it starts, and when it ends
+ * they and state.step are current; the moments are current after an epoch
+ * run with syncState, after syncState(), and after dispose().
  */
 export interface Trainer {
   trainEpoch(request: EpochRequest): Promise<EpochResult>;
-  /** Frees workspaces; the trainer may not be used afterwards. */
+  /** Brings state.moments up to date (between epochs). */
+  syncState(): void;
+  /** Brings the state up to date and frees workspaces; the trainer may not be used afterwards. */
   dispose(): void;
 }
 

@@ -116,7 +116,8 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
       const lr = lrAt(epoch);
       const order = options.shuffle ? shuffledIndices(train.n, rng) : inOrder;
       epochStart.set(target.params);
-      const result = await trainer.trainEpoch({ order, batchSize, lr, epoch, signal: signal ?? undefined });
+      // The moments are copied back only when something reads them (onEpochEnd, a checkpoint, the end).
+      const result = await trainer.trainEpoch({ order, batchSize, lr, epoch, signal: signal ?? undefined, syncState: false });
       if (result.aborted) signal!.throwIfAborted();
       if (result.failedBatch >= 0) {
         const restored = !allFinite(target.params);
@@ -132,11 +133,15 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
       }
       log.seconds = (performance.now() - started) / 1000;
       history.epochs.push(log);
-      if (options.onEpochEnd) await options.onEpochEnd(log);
+      if (options.onEpochEnd) {
+        trainer.syncState();
+        await options.onEpochEnd(log);
+      }
       const stop =
         earlyStopping !== null &&
         earlyStopping.observe(epoch, earlyStopping.settings.monitor === 'valLoss' ? log.valLoss! : log.loss, target.params);
       if (checkpoint && (epoch % checkpoint.every === 0 || epoch === options.epochs || stop)) {
+        trainer.syncState();
         const progress = { epoch, epochs: options.epochs, rng: rng.state(), history: history.epochs, earlyStopping: earlyStopping?.snapshot() ?? null };
         await writeCheckpoint(checkpoint.path, target, progress, settings);
       }
