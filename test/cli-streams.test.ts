@@ -101,8 +101,8 @@ describe('Ctrl-C', () => {
     expect(summary).toMatchObject({ resumedAfter: saved, epochs: saved + 2 });
     expect(resumed.stderr).toMatch(new RegExp(`^epoch ${saved + 1}/${saved + 2} `));
     const epochs = readFileSync(path('run.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).epoch);
-    expect(epochs.slice(0, 3)).toEqual([1, 2, 3]);
-    expect(epochs.slice(-2)).toEqual([saved + 1, saved + 2]);
+    // One line per epoch: those logged after the checkpoint, before the interrupt, were dropped.
+    expect(epochs).toEqual(Array.from({ length: saved + 2 }, (_, i) => i + 1));
   });
 
   it('without --checkpoint says how a run could be continued', async () => {

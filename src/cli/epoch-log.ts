@@ -1,5 +1,5 @@
 /** --log FILE.jsonl: one JSON object per epoch, appended as the epoch ends (a resumed run continues the file). */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
 import type { EpochReport } from './progress.js';
 
 export class EpochLogFile {
@@ -8,9 +8,15 @@ export class EpochLogFile {
     readonly path: string,
   ) {}
 
-  /** Opens (or creates) the file for appending, so a bad path fails before training starts. */
-  static async open(path: string): Promise<EpochLogFile> {
+  /**
+   * Opens (or creates) the file for appending, so a bad path fails before
+   * training starts. A resumed run first drops the lines of epochs after
+   * its checkpoint's (written before the crash, trained again now), so
+   * the file keeps one line per epoch.
+   */
+  static async open(path: string, resumedAfter: number | null = null): Promise<EpochLogFile> {
     try {
+      if (resumedAfter !== null) await keepEpochsUpTo(path, resumedAfter);
       return new EpochLogFile(await open(path, 'a'), path);
     } catch (error) {
       throw new Error(`cannot write --log ${path}: ${(error as Error).message}`, { cause: error });
@@ -35,4 +41,24 @@ export class EpochLogFile {
   async close(): Promise<void> {
     await this.handle.close();
   }
+}
+
+/** Rewrites the log without the lines of epochs after `epoch` (a missing file is left missing). */
+async function keepEpochsUpTo(path: string, epoch: number): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const kept = text.split('\n').filter((line) => {
+    if (line.trim() === '') return false;
+    try {
+      return (JSON.parse(line) as { epoch?: number }).epoch! <= epoch;
+    } catch {
+      return true; // not a line of ours: leave it
+    }
+  });
+  await writeFile(path, kept.length > 0 ? `${kept.join('\n')}\n` : '');
 }

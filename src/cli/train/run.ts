@@ -59,7 +59,7 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
   const settings = trainSettings(flags, network, fitOptions);
   const resumedAfter = flags.resume === undefined ? null : await checkpointEpoch(flags.resume);
   const rows = { ...validationSplitRows(train, flags.valFraction), test: test.n };
-  const log = flags.log === undefined ? null : await EpochLogFile.open(flags.log);
+  const log = flags.log === undefined ? null : await EpochLogFile.open(flags.log, resumedAfter);
   const progress = createEpochProgress(flags.epochs, resumedAfter ?? 0);
   let completed = resumedAfter ?? 0;
   fitOptions.onEpochEnd = async (entry) => {
