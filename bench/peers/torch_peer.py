@@ -180,7 +180,8 @@ def actual_blas_threads(requested):
         return requested
 
 
-def build(torch, layers):
+def build_model(torch, layers, dropout=0.0):
+    """Dense layers with ReLU (and dropout) between them, initialised as descent does."""
     if not isinstance(layers, list) or len(layers) < 2:
         raise ValueError("layers must list at least two sizes")
     mods = []
@@ -192,7 +193,13 @@ def build(torch, layers):
         mods.append(lin)
         if i < len(layers) - 2:
             mods.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*mods)
+            if dropout > 0:
+                mods.append(torch.nn.Dropout(dropout))
+    return torch.nn.Sequential(*mods)
+
+
+def build(torch, layers):
+    model = build_model(torch, layers)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9,
                           dampening=0, weight_decay=0, nesterov=False)
@@ -314,18 +321,7 @@ def run_fashion(torch, req):
     x_test, y_test = load("t10k")
     load_seconds = time.perf_counter() - started_wall
 
-    mods = []
-    for i in range(len(layers) - 1):
-        lin = torch.nn.Linear(int(layers[i]), int(layers[i + 1]))
-        # He-normal weights and zero biases, as descent initialises ReLU layers.
-        torch.nn.init.kaiming_normal_(lin.weight, mode="fan_in", nonlinearity="relu")
-        torch.nn.init.zeros_(lin.bias)
-        mods.append(lin)
-        if i < len(layers) - 2:
-            mods.append(torch.nn.ReLU())
-            if dropout > 0:
-                mods.append(torch.nn.Dropout(dropout))
-    model = torch.nn.Sequential(*mods)
+    model = build_model(torch, layers, dropout)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = torch.nn.CrossEntropyLoss()
     n = len(x_train)
