@@ -15,6 +15,7 @@ import { LOSSES_BY_NAME } from '../ops/losses/index.js';
 import { OPTIMIZERS_BY_NAME } from '../ops/optimizers/index.js';
 import type { UpdateHyper } from '../ops/types.js';
 import type { Plan } from '../plan.js';
+import { rebuildCommand } from '../io/descent-version.js';
 import type { Backend, EpochRequest, EpochResult, OptimizerSettings, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
 
 /** The ABI version this file speaks (native/binding/addon.cc kAbiVersion). */
@@ -211,7 +212,7 @@ function load(): { addon: NativeAddon } | { error: Error } {
       [
         'descent: the native backend could not be loaded. Tried:',
         ...tried,
-        `To fix: build it with \`npm run build:native\`${override}; the build needs OpenBLAS, ` +
+        `To fix: build it with ${rebuildCommand()}${override}; the build needs OpenBLAS, ` +
           'cmake and a C++ compiler: `apt-get install libopenblas-dev cmake g++`. ' +
           "Or use the pure TypeScript backend ('js').",
       ].join('\n'),
@@ -253,7 +254,7 @@ function withJsStack(native: unknown, holder: Error): unknown {
   return error;
 }
 
-const REBUILD = 'rebuild the addon (`npm run build:native`) or use backend \'js\'';
+const REBUILD = `rebuild the addon (${rebuildCommand()}) or use backend 'js'`;
 
 /**
  * Why this addon cannot run a plan: a layer kind, activation or loss it

@@ -2,6 +2,7 @@ import { describe } from '../validate.js';
 import { nativeAvailable, nativeBackend, nativeLoadError } from './native.js';
 import { referenceBackend } from './reference.js';
 import type { Plan } from '../plan.js';
+import { rebuildCommand } from '../io/descent-version.js';
 import type { Backend, BackendName } from './types.js';
 
 export type BackendChoice = BackendName | 'auto';
@@ -39,7 +40,7 @@ function warnOnceAboutFallback(): void {
   warned = true;
   process.emitWarning(
     "descent: the native backend is not available, so backend 'auto' uses the slower js backend. " +
-      "Build it with `npm run build:native` (it needs `apt-get install libopenblas-dev cmake g++`); " +
+      `Build it with ${rebuildCommand()}; it needs \`apt-get install libopenblas-dev cmake g++\`. ` +
       "backend 'native' throws the full reason.",
     { code: 'DESCENT_NATIVE_UNAVAILABLE' },
   );
