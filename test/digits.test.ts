@@ -101,3 +101,16 @@ describe('digits', () => {
     expect(fixed.evaluate(test).accuracy).toBeGreaterThan(0.93);
   });
 });
+
+describe('trainTestSplit checks its dataset as fit does', () => {
+  const digits = loadDigits();
+  it('names a bad classes, label or shape instead of running out of memory', () => {
+    expect(() => trainTestSplit({ ...digits, classes: Infinity })).toThrow(/data.classes must be an integer in \[2, 65536\], received Infinity/);
+    expect(() => trainTestSplit({ ...digits, classes: 2e9 })).toThrow(/data.classes must be an integer in \[2, 65536\], received 2000000000/);
+    const y = Int32Array.from(digits.y as Int32Array);
+    y[5] = 12;
+    expect(() => trainTestSplit({ ...digits, y })).toThrow(/data.y must hold class indices in \[0, 10\), received 12 at row 5/);
+    expect(() => trainTestSplit({ ...digits, y: Array.from(y, (v, i) => (i === 7 ? 1.5 : v % 10)) })).toThrow(/received 1.5 at row 7/);
+    expect(() => trainTestSplit({ ...digits, x: new Float32Array(10) })).toThrow(/data.x must have n x features/);
+  });
+});

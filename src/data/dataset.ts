@@ -94,9 +94,12 @@ export function checkDataset(name: string, data: unknown, features: number, outp
   return { x: d.x, xScale, n, features, labels: null, targets: checkTargets(name, yValues, n, outputs), classes: null };
 }
 
+/** The most classes a dataset may have (one output unit each; the CSV loader's limit too). */
+export const MAX_CLASSES = 65536;
+
 function checkLabels(name: string, y: ArrayLike<number>, n: number, classes: unknown, outputs: number): Int32Array {
-  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 2) {
-    throw new RangeError(`${name}.classes must be an integer of at least 2, received ${describe(classes)}`);
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 2 || classes > MAX_CLASSES) {
+    throw new RangeError(`${name}.classes must be an integer in [2, ${MAX_CLASSES}], received ${describe(classes)}`);
   }
   if (classes !== outputs && !(classes === 2 && outputs === 1)) {
     throw new RangeError(

@@ -1,6 +1,6 @@
 import { Rng } from '../rng.js';
 import { expectInRange, expectNonNegativeInteger } from '../validate.js';
-import { subset, type Dataset } from './dataset.js';
+import { checkDataset, subset, type Dataset } from './dataset.js';
 
 export interface SplitOptions {
   /** Fraction of the rows that go to the test part, in (0, 1). Default 0.2. */
@@ -16,6 +16,10 @@ export interface SplitOptions {
  * sends round(count x testFraction) of its rows to the test part.
  */
 export function trainTestSplit(data: Dataset, options: SplitOptions = {}): { train: Dataset; test: Dataset } {
+  // The same checks as fit's, before anything is allocated by the dataset's sizes.
+  const d = data as Partial<Dataset> | null;
+  const outputs = d?.classes ?? (d && d.y && typeof d.n === 'number' && d.n > 0 ? d.y.length / d.n : 1);
+  checkDataset('data', data, d?.features as number, outputs as number);
   const testFraction = options.testFraction ?? 0.2;
   expectInRange('testFraction', testFraction, Number.MIN_VALUE, 1);
   const seed = expectNonNegativeInteger('seed', options.seed ?? 0);
