@@ -543,7 +543,7 @@ describe('when the addon cannot be loaded', () => {
     });
     // One warning, the first time 'auto' settles for js.
     expect(result.stderr.match(/DESCENT_NATIVE_UNAVAILABLE/g)).toHaveLength(1);
-    expect(result.stderr).toMatch(/backend 'auto' uses the slower js backend. Build it with `npm rebuild descent` \(in a project that depends on it; in a clone of descent: `npm run build:native`\)/);
+    expect(result.stderr).toMatch(/backend 'auto' uses the slower js backend. Build it with `npm rebuild descent-nn` \(in a project that depends on it; in a clone of descent: `npm run build:native`\)/);
     const report = JSON.parse(result.stdout);
     expect(report.available).toBe(false);
     expect(report.auto).toBe('js');

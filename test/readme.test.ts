@@ -11,7 +11,7 @@ describe('README', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const example = /## Library\n\n```js\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(example).toBeDefined();
-    // Inside the package folder, so that `import ... from 'descent'` resolves to this build.
+    // Inside the package folder, so that `import ... from 'descent-nn'` resolves to this build.
     const dir = mkdtempSync(join(root, '.readme-'));
     const file = join(dir, 'example.mjs');
     writeFileSync(file, example!);
