@@ -63,3 +63,22 @@ describe.runIf(nativeAvailable())('npm pack, then npm install in a new project',
     expect(JSON.parse(rebuilt.stdout)).toEqual({ backend: 'native', outputs: 8 });
   });
 });
+
+describe.runIf(nativeAvailable())('npm install from a clone: by path and by git URL', () => {
+  // A fresh clone has no node_modules and no dist: npm runs its prepare
+  // script (which installs the clone's build tools, then builds) and its
+  // install script (the addon).
+  for (const how of ['path', 'git URL'] as const) {
+    it(`by ${how}: imports and trains natively`, { timeout: 300_000 }, () => {
+      const clone = path.join(work, `clone-${how === 'path' ? 'path' : 'git'}`);
+      execFileSync('git', ['clone', '--quiet', root, clone]);
+      const project = path.join(work, `app-${how === 'path' ? 'path' : 'git'}`);
+      execFileSync('mkdir', ['-p', project]);
+      writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+      npm(['install', how === 'path' ? clone : `git+file://${clone}`], project);
+      const esm = run(project, `import { Network } from 'descent-nn';${TRAIN}`, 'module');
+      expect(esm.stderr).toBe('');
+      expect(JSON.parse(esm.stdout)).toEqual({ backend: 'native', outputs: 8 });
+    });
+  }
+});
