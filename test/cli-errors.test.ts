@@ -128,6 +128,16 @@ describe('bad model, IDX and checkpoint files', () => {
     );
   });
 
+  it('--save, --log or --checkpoint over the --data file is refused, and the file is left as it was', () => {
+    const before = readFileSync(join(dir, 'iris.csv'), 'utf8');
+    for (const flag of ['--save', '--log', '--checkpoint']) {
+      expect(failure('train', '--data', 'iris.csv', '--layers', '4,8,3', '--epochs', '1', flag, 'iris.csv')).toBe(
+        `descent: ${flag} iris.csv is the --data file: write the output to another path`,
+      );
+    }
+    expect(readFileSync(join(dir, 'iris.csv'), 'utf8')).toBe(before);
+  });
+
   it('--save into a directory that does not exist fails before training (no epoch line)', () => {
     expect(failure('train', '--data', 'iris.csv', '--layers', '4,8,3', '--save', 'no/such/dir/m.model')).toBe(
       `descent: cannot write --save no/such/dir/m.model: the directory ${join(dir, 'no/such/dir')} does not exist`,

@@ -14,6 +14,7 @@ import { EpochLogFile } from '../epoch-log.js';
 import { InterruptedError } from '../errors.js';
 import { yieldToSignals } from '../interrupt.js';
 import { checkWritable } from '../files.js';
+import { resolve as resolvePath } from 'node:path';
 import { createEpochProgress } from '../progress.js';
 import { testSplit } from '../split.js';
 import { checkNetworkFitsData, validationSplitRows } from './data-checks.js';
@@ -22,8 +23,11 @@ import { trainSettings } from './settings.js';
 import { trainSummary, type TrainSummary } from './summary.js';
 
 export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<TrainSummary> {
-  for (const [flag, path] of [['--save', flags.save], ['--checkpoint', flags.checkpoint]] as const) {
-    if (path !== undefined) await checkWritable(flag, path);
+  for (const [flag, path] of [['--save', flags.save], ['--checkpoint', flags.checkpoint], ['--log', flags.log]] as const) {
+    if (path === undefined) continue;
+    // An output written over the input would destroy the data it trains on.
+    if (resolvePath(path) === resolvePath(flags.data)) throw new Error(`${flag} ${path} is the --data file: write the output to another path`);
+    await checkWritable(flag, path);
   }
   const data = await resolveData(flags.data, csvOptionsOf(flags));
   checkNetworkFitsData(flags, data.train);
