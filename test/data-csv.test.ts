@@ -329,5 +329,18 @@ describe('loadCsv: values float32 cannot hold', () => {
     writeFileSync(file, 'a,b,y\n1,2,x\n3,1e40,y\n');
     await expect(loadCsv(file)).rejects.toThrow(/big.csv, line 3, column "b" \(index 1\): 1e40 is out of float32 range/);
   });
+
+  it('predict\'s row reader refuses it the same way', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readCsvRows } = await import('../src/data/csv-rows.js');
+    const file = join(mkdtempSync(join(tmpdir(), 'descent-csv-range-')), 'rows.csv');
+    writeFileSync(file, 'a,b\n1,2\n3,-1e39\n');
+    const read = async () => {
+      for await (const chunk of readCsvRows(file, { features: 2 })) void chunk;
+    };
+    await expect(read()).rejects.toThrow(/rows.csv, line 3, column "b" \(index 1\): -1e39 is out of float32 range/);
+  });
 });
 

@@ -7,7 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { parse, type Info } from 'csv-parse';
-import { CsvError, type CsvColumn } from './csv.js';
+import { asCsvError, cellNumber, CsvError, looksNumeric, type CsvColumn } from './csv.js';
 
 export interface CsvRowsOptions {
   /** Feature values every row must hold (after the label columns are skipped). */
@@ -84,15 +84,6 @@ export async function* readCsvRows(path: string, options: CsvRowsOptions): Async
   if (count > 0) yield { x: chunk.subarray(0, count * options.features), count, firstLine };
 }
 
-function asCsvError(path: string, error: unknown): unknown {
-  if (error instanceof CsvError) return error;
-  const { code, message } = error as { code?: unknown; message?: string };
-  if (code === 'ENOENT') return new CsvError(`file not found: ${path}`, path);
-  if (code === 'EISDIR') return new CsvError(`${path} is a directory, expected a CSV file`, path);
-  if (typeof code === 'string' && code.startsWith('CSV_')) return new CsvError(`${path}: ${message}`, path, (error as { lines?: number }).lines);
-  return error;
-}
-
 /** Which columns are skipped, whether there is a header, and each row's numbers into a chunk. */
 class RowReader {
   private skipped: Set<number> | null = null;
@@ -125,13 +116,7 @@ class RowReader {
     let k = offset;
     for (let j = 0; j < record.length; j++) {
       if (this.skipped!.has(j)) continue;
-      const cell = record[j];
-      const value = Number(cell);
-      if (!Number.isFinite(value) || (value === 0 && cell.trim() === '')) {
-        const received = cell.trim() === '' ? 'an empty cell' : JSON.stringify(cell);
-        throw new CsvError(`${this.file}, line ${line}, ${this.columnName(j)}: expected a finite number, received ${received}`, this.file, line, j);
-      }
-      out[k++] = value;
+      out[k++] = cellNumber(this.file, line, j, record[j], this.names);
     }
     this.rows++;
     return true;
@@ -188,13 +173,4 @@ class RowReader {
       received,
     );
   }
-
-  private columnName(j: number): string {
-    return this.names ? `column ${JSON.stringify(this.names[j])} (index ${j})` : `column index ${j}`;
-  }
-}
-
-/** Numbers, and the spellings of not-a-number and infinity: a data row, not a header, even when it is a bad one. */
-function looksNumeric(cell: string): boolean {
-  return cell === '' || !Number.isNaN(Number(cell)) || /^[+-]?(nan|inf(inity)?)$/i.test(cell);
 }

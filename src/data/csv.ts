@@ -103,7 +103,8 @@ export async function loadCsv(path: string, options: CsvOptions = {}): Promise<C
   return reader.finish();
 }
 
-function asCsvError(path: string, error: unknown): unknown {
+/** A parser's or the file system's error as a CsvError naming the file (others pass through). */
+export function asCsvError(path: string, error: unknown): unknown {
   if (error instanceof CsvError) return error;
   const { code, message } = error as { code?: unknown; message?: string };
   if (code === 'ENOENT') return new CsvError(`file not found: ${path}`, path);
@@ -262,24 +263,16 @@ class CsvReader {
     }
   }
 
-  /** A cell as a finite number; an empty cell is missing, not zero. */
   private number(cell: string, line: number, column: number): number {
-    const value = Number(cell);
-    if (Number.isFinite(value) && !Number.isFinite(Math.fround(value))) {
-      this.fail(line, column, `${cell.trim()} is out of float32 range (at most 3.4e38 in magnitude)`);
-    }
-    if (Number.isFinite(value) && (value !== 0 || cell.trim() !== '')) return value;
-    const received = cell.trim() === '' ? 'an empty cell' : JSON.stringify(cell);
-    return this.fail(line, column, `expected a finite number, received ${received}`);
+    return cellNumber(this.file, line, column, cell, this.layout?.names ?? null);
   }
 
   private fail(line: number, column: number, problem: string): never {
-    throw new CsvError(`${this.file}, line ${line}, ${this.columnName(column)}: ${problem}`, this.file, line, column);
+    throw new CsvError(`${this.file}, line ${line}, ${columnName(this.layout?.names ?? null, column)}: ${problem}`, this.file, line, column);
   }
 
   private columnName(j: number): string {
-    const names = this.layout?.names;
-    return names ? `column ${JSON.stringify(names[j])} (index ${j})` : `column index ${j}`;
+    return columnName(this.layout?.names ?? null, j);
   }
 
   private readLayout(first: string[], line: number): Layout {
@@ -340,8 +333,27 @@ class CsvReader {
   }
 }
 
+/**
+ * A cell as a finite float32 number, or a CsvError naming the file, line
+ * and column: an empty cell is missing (not zero), and a value beyond
+ * float32's range is refused rather than turned into Infinity.
+ */
+export function cellNumber(file: string, line: number, column: number, cell: string, names: readonly string[] | null): number {
+  const value = Number(cell);
+  let problem: string;
+  if (Number.isFinite(value) && !Number.isFinite(Math.fround(value))) problem = `${cell.trim()} is out of float32 range (at most 3.4e38 in magnitude)`;
+  else if (Number.isFinite(value) && (value !== 0 || cell.trim() !== '')) return value;
+  else problem = `expected a finite number, received ${cell.trim() === '' ? 'an empty cell' : JSON.stringify(cell)}`;
+  throw new CsvError(`${file}, line ${line}, ${columnName(names, column)}: ${problem}`, file, line, column);
+}
+
+/** How messages name column j: by its header name when there is one. */
+export function columnName(names: readonly string[] | null, j: number): string {
+  return names ? `column ${JSON.stringify(names[j])} (index ${j})` : `column index ${j}`;
+}
+
 /** Numbers, and the spellings of not-a-number and infinity: a data row, not a header, even when it is a bad one. */
-function looksNumeric(cell: string): boolean {
+export function looksNumeric(cell: string): boolean {
   return cell === '' || !Number.isNaN(Number(cell)) || /^[+-]?(nan|inf(inity)?)$/i.test(cell);
 }
 
