@@ -22,24 +22,7 @@ constexpr double kMinFlopsForTwoThreads = 8.0e6;
 // more thread must bring this much work.
 constexpr double kMinFlopsPerThreadBeyondTwo = 8.0e6;
 constexpr int kMaxParts = 64;
-// Part boundaries are multiples of this many rows or columns when the
-// count allows, so parts do not share cache lines (as the trainer cuts).
-constexpr int kAlign = 8;
 
-struct Range {
-  int begin;
-  int end;
-  int count() const { return end - begin; }
-};
-
-// Part `part` of [0, count) cut into `parts` pieces, boundaries on multiples
-// of kAlign (the trainer cuts bias columns the same way in trainer.cc).
-Range split(int count, int parts, int part) {
-  long chunk = (static_cast<long>(count) + parts - 1) / parts;
-  if (count >= kAlign * parts) chunk = (chunk + kAlign - 1) / kAlign * kAlign;
-  const long begin = std::min<long>(count, part * chunk);
-  return {static_cast<int>(begin), static_cast<int>(std::min<long>(count, begin + chunk))};
-}
 
 // The pool, created on first use and never destroyed: its helpers sleep
 // until the process ends, and no thread is joined during static
@@ -114,7 +97,7 @@ void run(Job& job) {
 
 // Forward, part p: its batch rows, GEMM then bias and activation.
 void forward_rows(const Job& job, int part) {
-  const Range rows = split(job.batch, job.parts, part);
+  const Range rows = split_range(job.batch, job.parts, part);
   if (rows.count() <= 0) return;
   float* y = job.y_out + static_cast<long>(rows.begin) * job.outputs;
   gemm_forward(y, job.x + static_cast<long>(rows.begin) * job.inputs, job.w, rows.count(), job.inputs, job.outputs);
@@ -124,7 +107,7 @@ void forward_rows(const Job& job, int part) {
 // Backward phase one, part p: its batch rows of dz = dy * act'(y), then of
 // dx = dz W^T (which needs only these rows of dz).
 void backward_rows(const Job& job, int part) {
-  const Range rows = split(job.batch, job.parts, part);
+  const Range rows = split_range(job.batch, job.parts, part);
   if (rows.count() <= 0) return;
   float* dz = job.dy + static_cast<long>(rows.begin) * job.outputs;
   activation_backward(dz, job.y + static_cast<long>(rows.begin) * job.outputs, rows.count(), job.outputs,
@@ -138,27 +121,19 @@ void backward_rows(const Job& job, int part) {
 // Backward phase two, part p: its rows of dW = x^T dz (over the whole
 // batch) and its columns of db.
 void backward_weights(const Job& job, int part) {
-  const Range in = split(job.inputs, job.parts, part);
+  const Range in = split_range(job.inputs, job.parts, part);
   if (in.count() > 0) {
     gemm_weight_gradient(job.dw + static_cast<long>(in.begin) * job.outputs, job.x + in.begin, job.dy, job.batch,
                          in.count(), job.outputs, job.inputs);
   }
-  const Range out = split(job.outputs, job.parts, part);
+  const Range out = split_range(job.outputs, job.parts, part);
   if (out.count() > 0) column_sums(job.db + out.begin, job.dy + out.begin, job.batch, out.count(), job.outputs);
 }
 
 }  // namespace
 
 int choose_dense_threads(double flops, int batch, int requested) {
-  if (requested > 0) return std::min(requested, kMaxParts);
-  const int cpus = std::min(available_cpus(), kMaxParts);
-  int threads = 1;
-  if (flops >= kMinFlopsForTwoThreads) {
-    threads = static_cast<int>(std::max(2.0, std::min<double>(flops / kMinFlopsPerThreadBeyondTwo, cpus)));
-    threads = std::min(threads, cpus);
-  }
-  threads = std::min(threads, std::max(1, batch / kAlign));
-  return std::max(threads, 1);
+  return threads_for_work(flops, batch, requested, kMaxParts, kMinFlopsForTwoThreads, kMinFlopsPerThreadBeyondTwo);
 }
 
 void dense_forward_parallel(float* y, const float* x, const float* w, const float* b, int batch, int inputs,

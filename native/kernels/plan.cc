@@ -134,17 +134,8 @@ double step_flops(const CompiledPlan& plan, int batch) {
 }
 
 int choose_threads(const CompiledPlan& plan, int batch, int requested) {
-  if (requested > 0) return std::min(requested, kMaxThreads);
-  const double flops = step_flops(plan, batch);
-  const int cpus = std::min(available_cpus(), kMaxThreads);
-  int threads = 1;
-  if (flops >= kMinFlopsForTwoThreads) {
-    threads = static_cast<int>(std::max(2.0, std::min<double>(flops / kMinFlopsPerThreadBeyondTwo, cpus)));
-    threads = std::min(threads, cpus);
-  }
-  // Keep at least 8 rows per thread for the forward pass.
-  threads = std::min(threads, std::max(1, batch / 8));
-  return std::max(threads, 1);
+  return threads_for_work(step_flops(plan, batch), batch, requested, kMaxThreads, kMinFlopsForTwoThreads,
+                          kMinFlopsPerThreadBeyondTwo);
 }
 
 namespace {

@@ -1,5 +1,7 @@
 #include "thread_pool.h"
 
+#include <algorithm>
+
 #include "simd.h"
 
 #if defined(__linux__)
@@ -127,6 +129,26 @@ int available_cpus() {
 #endif
   const unsigned hw = std::thread::hardware_concurrency();
   return hw > 0 ? static_cast<int>(hw) : 1;
+}
+
+Range split_range(int count, int parts, int part) {
+  long chunk = (static_cast<long>(count) + parts - 1) / parts;
+  if (count >= 8L * parts) chunk = (chunk + 7) / 8 * 8;
+  const long begin = std::min<long>(count, part * chunk);
+  return {static_cast<int>(begin), static_cast<int>(std::min<long>(count, begin + chunk))};
+}
+
+int threads_for_work(double flops, int batch, int requested, int max_threads, double min_flops_for_two,
+                     double flops_per_thread_beyond_two) {
+  if (requested > 0) return std::min(requested, max_threads);
+  const int cpus = std::min(available_cpus(), max_threads);
+  int threads = 1;
+  if (flops >= min_flops_for_two) {
+    threads = static_cast<int>(std::max(2.0, std::min<double>(flops / flops_per_thread_beyond_two, cpus)));
+    threads = std::min(threads, cpus);
+  }
+  threads = std::min(threads, std::max(1, batch / 8));
+  return std::max(threads, 1);
 }
 
 }  // namespace descent

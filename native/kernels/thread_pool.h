@@ -70,4 +70,22 @@ class ThreadPool {
 // CPUs this process may run on (its affinity mask on Linux).
 int available_cpus();
 
+// A half-open range of rows or columns.
+struct Range {
+  int begin;
+  int end;
+  int count() const { return end - begin; }
+};
+
+// Part `part` of [0, count) cut into `parts` pieces whose boundaries are
+// multiples of 8 when count allows (so threads do not share cache lines).
+Range split_range(int count, int parts, int part);
+
+// The threads a piece of work is worth: `requested` when positive (at most
+// max_threads); otherwise 1 below min_flops_for_two, then one more per
+// flops_per_thread_beyond_two, up to the CPUs this process may use, and
+// never fewer than 8 batch rows per thread.
+int threads_for_work(double flops, int batch, int requested, int max_threads, double min_flops_for_two,
+                     double flops_per_thread_beyond_two);
+
 }  // namespace descent

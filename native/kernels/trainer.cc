@@ -30,19 +30,6 @@ inline void prefetch_row(const void* row, long bytes_count) {
 inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
 inline int round_up(int a, int m) { return (a + m - 1) / m * m; }
 
-// Part `part` of [0, count) cut into `parts` pieces whose boundaries are
-// multiples of 8 (so threads do not share cache lines) when count allows.
-// Used only where any split gives the same bits (element-wise work).
-struct Split {
-  int begin;
-  int end;
-};
-Split split(int count, int parts, int part) {
-  int chunk = (count + parts - 1) / parts;
-  if (count >= 8 * parts) chunk = round_up(chunk, 8);
-  const int begin = std::min(count, part * chunk);
-  return {begin, std::min(count, begin + chunk)};
-}
 
 }  // namespace
 
@@ -87,7 +74,8 @@ TrainerCore::TrainerCore(const CompiledPlan& plan, const UpdateHyper& hyper, int
       tasks_.push_back({static_cast<int>(d), begin, std::min(s.in_width, begin + block)});
     }
     for (int t = 0; t < threads_; t++) {
-      const Split cols = split(s.out_width, threads_, t);
+      // Bias columns: element-wise work, so any split gives the same bits.
+      const Range cols = split_range(s.out_width, threads_, t);
       bias_split_.push_back({cols.begin, cols.end});
     }
     bias_offset_.push_back(bias_total);

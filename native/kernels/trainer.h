@@ -30,10 +30,10 @@
 
 #include "optimizer.h"
 #include "plan.h"
+#include "thread_pool.h"
 
 namespace descent {
 
-class ThreadPool;
 
 // Chunks a batch of `count` rows is cut into (an even number, at most
 // kChunkTarget rows each), and rows per chunk (the last smaller; a trailing
@@ -120,10 +120,6 @@ class TrainerCore {
   struct Task {
     int dense;  // index into plan_.dense_steps
     int begin;  // W rows [begin, end)
-    int end;
-  };
-  struct Range {
-    int begin;
     int end;
   };
   struct alignas(64) Partial {
