@@ -18,6 +18,7 @@
         "native/binding/args.cc",
         "native/binding/kernels_binding.cc",
         "native/binding/plan_args.cc",
+        "native/binding/predict_binding.cc",
         "native/binding/trainer_binding.cc"
       ],
       "include_dirs": [

@@ -5,8 +5,9 @@
 import { selectBackend, type BackendChoice } from './backend/select.js';
 import type { Backend, OptimizerState } from './backend/types.js';
 import { explicitPlan, initializeParameters, shorthandPlan } from './build-plan.js';
-import { checkDataset, DEFAULT_BYTE_SCALE, inputRows, type CheckedData, type Dataset } from './data/dataset.js';
-import { preprocessRows, type Preprocessing } from './data/preprocess.js';
+import { rowsPerSlice, runYielding, yieldToEventLoop } from './cooperative.js';
+import { checkDataset, checkDatasetJob, DEFAULT_BYTE_SCALE, inputRows, inputRowsJob, type CheckedData, type Dataset } from './data/dataset.js';
+import { preprocessRows, preprocessRowsJob, type Preprocessing } from './data/preprocess.js';
 import { predictedClass } from './ops/activations/apply.js';
 import type { HiddenActivation, OutputActivation } from './ops/activations/index.js';
 import type { LossName } from './ops/losses/index.js';
@@ -146,9 +147,30 @@ export class Network {
     return this.evaluateChecked(checkDataset('data', data, this.inputs, this.outputs));
   }
 
-  /** evaluate() on data already checked (fit's validation set). */
+  /**
+   * evaluate() without holding the event loop: the data are checked in
+   * slices and the rows computed off the JS thread on the native backend.
+   * The same result as evaluate(). Do not change the data or the network
+   * while it runs.
+   */
+  async evaluateAsync(data: Dataset): Promise<Evaluation> {
+    return this.evaluateCheckedAsync(await runYielding(checkDatasetJob('data', data, this.inputs, this.outputs)));
+  }
+
+  /** evaluate() on data already checked. */
   evaluateChecked(data: CheckedData): Evaluation {
     const outputs = this.outputsOf(data.x, data.xScale, data.n);
+    return this.evaluationOf(data, outputs);
+  }
+
+  /** evaluateAsync() on data already checked (fit's validation set). */
+  async evaluateCheckedAsync(data: CheckedData): Promise<Evaluation> {
+    const outputs = await this.outputsOfAsync(data.x, data.xScale, data.n);
+    await yieldToEventLoop();
+    return this.evaluationOf(data, outputs);
+  }
+
+  private evaluationOf(data: CheckedData, outputs: Float32Array): Evaluation {
     return evaluateOutputs(outputs, this.outputs, this.loss, data.labels, data.targets, data.classes, this.labelNames);
   }
 
@@ -162,6 +184,52 @@ export class Network {
   predict(x: Float32Array | Uint8Array | readonly number[] | readonly (readonly number[])[]): Float32Array {
     const rows = inputRows('x', x, this.inputs);
     return this.outputsOf(rows, rows instanceof Uint8Array ? DEFAULT_BYTE_SCALE : 1, rows.length / this.inputs);
+  }
+
+  /**
+   * predict() without holding the event loop: the input is checked and
+   * preprocessed in slices on the JS thread, and its rows computed off it
+   * (native backend) a chunk at a time, the next chunk prepared while one
+   * is computed. The same outputs as predict(). Do not change x or the
+   * network while it runs.
+   */
+  async predictAsync(x: Float32Array | Uint8Array | readonly number[] | readonly (readonly number[])[]): Promise<Float32Array> {
+    const rows = await runYielding(inputRowsJob('x', x, this.inputs));
+    return this.outputsOfAsync(rows, rows instanceof Uint8Array ? DEFAULT_BYTE_SCALE : 1, rows.length / this.inputs);
+  }
+
+  /** predictClasses() without holding the event loop, as predictAsync. */
+  async predictClassesAsync(x: Parameters<Network['predict']>[0]): Promise<Int32Array> {
+    return classesOf(await this.predictAsync(x), this.outputs);
+  }
+
+  /**
+   * outputsOf off the JS thread, ASYNC_CHUNK_VALUES input values a call:
+   * each chunk is copied (and preprocessed) on the JS thread in a few ms,
+   * then computed on a worker thread while the next is prepared.
+   */
+  private async outputsOfAsync(x: Float32Array | Uint8Array, xScale: number, n: number): Promise<Float32Array> {
+    const { inputs, outputs } = this;
+    const out = new Float32Array(n * outputs);
+    const chunk = Math.min(n, this.backend.name === 'native' ? rowsPerSlice(inputs) * 16 : jsPredictRows(this.plan));
+    let running: { start: number; result: Promise<Float32Array> } | null = null;
+    for (let start = 0; start < n + chunk; start += chunk) {
+      let next: { start: number; result: Promise<Float32Array> } | null = null;
+      if (start < n) {
+        const count = Math.min(chunk, n - start);
+        const rows =
+          this.preprocessing === null && x instanceof Float32Array
+            ? x.subarray(start * inputs, (start + count) * inputs)
+            : await runYielding(preprocessRowsJob(this.preprocessing, x, xScale, inputs, start, count, new Float32Array(count * inputs)));
+        next = { start, result: this.backend.predictAsync(this.plan, this.params, rows, count) };
+        // A failed chunk rejects through its own await below; not before.
+        next.result.catch(() => {});
+      }
+      if (running) out.set(await running.result, running.start * outputs);
+      running = next;
+      if (this.backend.name !== 'native') await yieldToEventLoop();
+    }
+    return out;
   }
 
   /** Outputs for n rows of x, preprocessed a chunk at a time (never the whole input at once). */
@@ -209,11 +277,23 @@ export class Network {
 
   /** The class each row is predicted to be (arg max; 0/1 for a single sigmoid unit). */
   predictClasses(x: Parameters<Network['predict']>[0]): Int32Array {
-    const outputs = this.predict(x);
-    const width = this.outputs;
-    const n = outputs.length / width;
-    const classes = new Int32Array(n);
-    for (let r = 0; r < n; r++) classes[r] = predictedClass(outputs, r * width, width);
-    return classes;
+    return classesOf(this.predict(x), this.outputs);
   }
+}
+
+function classesOf(outputs: Float32Array, width: number): Int32Array {
+  const n = outputs.length / width;
+  const classes = new Int32Array(n);
+  for (let r = 0; r < n; r++) classes[r] = predictedClass(outputs, r * width, width);
+  return classes;
+}
+
+/**
+ * Rows the js backend predicts between two turns of the event loop: about
+ * 2^21 multiply-adds, a few ms of the reference forward pass.
+ */
+function jsPredictRows(plan: Plan): number {
+  let macs = 0;
+  for (const layer of denseLayers(plan)) macs += layer.inputs * layer.units;
+  return Math.max(1, Math.floor((1 << 21) / Math.max(1, macs)));
 }

@@ -40,7 +40,7 @@ function longOrder(n: number, batchSize: number, batches: number, seed: number):
   return Uint32Array.from({ length: batchSize * batches }, () => rng.integer(n));
 }
 
-function make(plan: Plan, params: Float32Array, data: TrainingData, batchSize: number, threads = 0): Trainer {
+function make(plan: Plan, params: Float32Array, data: TrainingData, batchSize: number, threads = 0): Promise<Trainer> {
   const state = { optimizer: OPTIMIZER.kind, step: 0, moments: new Float32Array(plan.size) };
   return nativeBackend.createTrainer(plan, params, state, data, { optimizer: OPTIMIZER, batchSize, threads, seed: 0 });
 }
@@ -48,7 +48,7 @@ function make(plan: Plan, params: Float32Array, data: TrainingData, batchSize: n
 describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
   it('a 5 ms timer keeps firing with no gap over 50 ms during a multi-second epoch', { timeout: 120_000 }, async () => {
     const data = dataFor(BIG, 2048, 1);
-    const trainer = make(BIG, paramsFor(BIG, 1), data, 128);
+    const trainer = await make(BIG, paramsFor(BIG, 1), data, 128);
     // Size the epoch to take about two seconds on this machine.
     const probe = performance.now();
     await trainer.trainEpoch({ order: longOrder(2048, 128, 20, 2), batchSize: 128, lr: 0.01, epoch: 1 });
@@ -81,7 +81,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
 
   it('refuses a second concurrent trainEpoch on the same trainer', { timeout: 60_000 }, async () => {
     const data = dataFor(BIG, 1024, 4);
-    const trainer = make(BIG, paramsFor(BIG, 4), data, 64);
+    const trainer = await make(BIG, paramsFor(BIG, 4), data, 64);
     const first = trainer.trainEpoch({ order: longOrder(1024, 64, 40, 5), batchSize: 64, lr: 0.01, epoch: 1 });
     await expect(trainer.trainEpoch({ order: longOrder(1024, 64, 2, 6), batchSize: 64, lr: 0.01, epoch: 1 })).rejects.toThrow(
       /trainEpoch: this trainer is already running an epoch; await the previous trainEpoch before starting another/,
@@ -120,13 +120,13 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     const alone = [];
     for (const order of orders) {
       const params = paramsFor(SMALL, 12);
-      const trainer = make(SMALL, params, data, 20, 2);
+      const trainer = await make(SMALL, params, data, 20, 2);
       await trainer.trainEpoch({ order, batchSize: 20, lr: 0.05, epoch: 1 });
       trainer.dispose();
       alone.push(params);
     }
     const together = orders.map(() => paramsFor(SMALL, 12));
-    const trainers = together.map((params) => make(SMALL, params, data, 20, 2));
+    const trainers = await Promise.all(together.map((params) => make(SMALL, params, data, 20, 2)));
     const results = await Promise.all(trainers.map((trainer, i) => trainer.trainEpoch({ order: orders[i], batchSize: 20, lr: 0.05, epoch: 1 })));
     for (const result of results) expect(result).toMatchObject({ steps: 200, aborted: false });
     for (let i = 0; i < 2; i++) expect(new Uint32Array(together[i].buffer)).toEqual(new Uint32Array(alone[i].buffer));
@@ -136,7 +136,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
   it('an AbortSignal stops the epoch between batches with aborted: true', { timeout: 60_000 }, async () => {
     const data = dataFor(BIG, 1024, 13);
     const params = paramsFor(BIG, 13);
-    const trainer = make(BIG, params, data, 64, 2);
+    const trainer = await make(BIG, params, data, 64, 2);
     const order = longOrder(1024, 64, 20_000, 14);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 150);
@@ -152,7 +152,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
 
     // Exactly `steps` batches were applied: the same run cut to that length gives the same weights.
     const again = paramsFor(BIG, 13);
-    const replay = make(BIG, again, data, 64, 2);
+    const replay = await make(BIG, again, data, 64, 2);
     await replay.trainEpoch({ order: order.subarray(0, result.steps * 64), batchSize: 64, lr: 0.01, epoch: 1 });
     replay.dispose();
     expect(new Uint32Array(params.buffer)).toEqual(new Uint32Array(again.buffer));
@@ -161,7 +161,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
   it('an already aborted signal runs no batch', async () => {
     const params = paramsFor(SMALL, 15);
     const before = params.slice();
-    const trainer = make(SMALL, params, dataFor(SMALL, 50, 15), 10);
+    const trainer = await make(SMALL, params, dataFor(SMALL, 50, 15), 10);
     const controller = new AbortController();
     controller.abort();
     const result = await trainer.trainEpoch({ order: longOrder(50, 10, 5, 16), batchSize: 10, lr: 0.1, epoch: 1, signal: controller.signal });
@@ -171,7 +171,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
   });
 
   it('dispose during an epoch stops it; the trainer then refuses work', { timeout: 60_000 }, async () => {
-    const trainer = make(BIG, paramsFor(BIG, 17), dataFor(BIG, 512, 17), 64, 2);
+    const trainer = await make(BIG, paramsFor(BIG, 17), dataFor(BIG, 512, 17), 64, 2);
     const running = trainer.trainEpoch({ order: longOrder(512, 64, 20_000, 18), batchSize: 64, lr: 0.01, epoch: 1 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     trainer.dispose();

@@ -252,20 +252,18 @@ describe.runIf(nativeAvailable())('native argument checks', () => {
   describe('through the backend', () => {
     const options = { optimizer: optimizerSettings('momentum'), batchSize: 4, threads: 0, seed: 0 };
 
-    it('errors carry a JS stack that points at the caller', () => {
-      let error: unknown;
-      try {
-        nativeBackend.createTrainer(PLAN, f(3), state(), data(), options);
-      } catch (e) {
-        error = e;
-      }
+    it('errors carry a JS stack that points at the caller', async () => {
+      const error = await nativeBackend.createTrainer(PLAN, f(3), state(), data(), options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(RangeError);
       expect((error as Error).message).toMatch(/params must be a Float32Array of exactly 43 elements/);
       expect((error as Error).stack).toMatch(/native-safety\.test\.ts/);
     });
 
     it('trainEpoch rejects with the native message and a JS stack', async () => {
-      const trainer = nativeBackend.createTrainer(PLAN, f(SIZE), state(), data(), options);
+      const trainer = await nativeBackend.createTrainer(PLAN, f(SIZE), state(), data(), options);
       const order = identity(10);
       order[9] = 1234;
       const error = await trainer.trainEpoch({ order, batchSize: 4, lr: 0.1, epoch: 1 }).then(
@@ -280,7 +278,7 @@ describe.runIf(nativeAvailable())('native argument checks', () => {
 
   it('the process survives all of the above and still trains', async () => {
     const params = f(SIZE).map((_, i) => Math.cos(i) * 0.3);
-    const trainer = nativeBackend.createTrainer(PLAN, params, state(), data(), { optimizer: optimizerSettings('momentum'), batchSize: 4, threads: 2, seed: 0 });
+    const trainer = await nativeBackend.createTrainer(PLAN, params, state(), data(), { optimizer: optimizerSettings('momentum'), batchSize: 4, threads: 2, seed: 0 });
     const result = await trainer.trainEpoch({ order: identity(10), batchSize: 4, lr: 0.1, epoch: 1 });
     expect(result).toMatchObject({ steps: 3, samples: 10, failedBatch: -1, aborted: false });
     expect(Number.isFinite(result.lossSum)).toBe(true);

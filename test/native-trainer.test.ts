@@ -247,23 +247,23 @@ describe.runIf(nativeAvailable())('native trainer vs reference trainer', () => {
       const p = plan({ layers });
       const data = makeData(1, batchSize, layers[0], layers[layers.length - 1], 'labels', 'cross-entropy');
       const state = { optimizer: 'sgd', step: 0, moments: new Float32Array(0) };
-      return nativeBackend.createTrainer(p, new Float32Array(p.size), state, data, { optimizer: optimizerSettings('sgd'), batchSize, threads, seed: 0 }) as NativeTrainer;
+      return nativeBackend.createTrainer(p, new Float32Array(p.size), state, data, { optimizer: optimizerSettings('sgd'), batchSize, threads, seed: 0 }) as Promise<NativeTrainer>;
     };
 
-    it('0 picks one thread for a small step', () => {
-      const trainer = make([64, 32, 10], 32, 0);
+    it('0 picks one thread for a small step', async () => {
+      const trainer = await make([64, 32, 10], 32, 0);
       expect(trainer.threads).toBe(1);
       trainer.dispose();
     });
 
-    it('0 picks several threads for a big step when the CPUs allow', () => {
-      const trainer = make([784, 512, 256, 10], 256, 0);
+    it('0 picks several threads for a big step when the CPUs allow', async () => {
+      const trainer = await make([784, 512, 256, 10], 256, 0);
       expect(trainer.threads).toBeGreaterThanOrEqual(Math.min(2, loadNativeAddon().availableCpus()));
       trainer.dispose();
     });
 
-    it('an explicit count is used as given', () => {
-      const trainer = make([8, 4, 2], 16, 3);
+    it('an explicit count is used as given', async () => {
+      const trainer = await make([8, 4, 2], 16, 3);
       expect(trainer.threads).toBe(3);
       trainer.dispose();
     });

@@ -3,7 +3,7 @@
 //   availableCpus(), chooseThreads(plan, batchSize, threads),
 //   kernels: { denseForward, denseBackward, activationForward, activationBackward,
 //              outputLoss, optimizerUpdate, dropoutForward, dropoutBackward, sgemm },
-//   predict(plan, params, x, n, out), Trainer.
+//   predict(plan, params, x, n, out), predictAsync(plan, params, x, n), threadLeases(), Trainer.
 #include <napi.h>
 
 #include <string>
@@ -13,6 +13,7 @@
 #include "args.h"
 #include "kernels_binding.h"
 #include "plan_args.h"
+#include "predict_binding.h"
 #include "trainer_binding.h"
 
 extern "C" {
@@ -27,7 +28,8 @@ namespace descent_binding {
 namespace {
 
 // 2: plans and op names (ops) replace sizes and codes; the trainer owns copies.
-constexpr int kAbiVersion = 2;
+// 3: the trainer loads rows in slices (copyRows, loadRows); predictAsync; threadLeases.
+constexpr int kAbiVersion = 3;
 
 Napi::Value AvailableCpus(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), descent::available_cpus());
@@ -41,6 +43,15 @@ Napi::Value ChooseThreads(const Napi::CallbackInfo& info) {
   const auto batch = integer(env, where, "batchSize", info[1], 1, 1 << 24);
   const auto threads = integer(env, where, "threads", info[2], 0, 1024);
   return Napi::Number::New(env, descent::choose_threads(plan, static_cast<int>(batch), static_cast<int>(threads)));
+}
+
+// threadLeases(): { leased, peak } threads of the process-wide CPU share
+// (kernels/thread_pool.h ThreadLease), now and at most so far.
+Napi::Value ThreadLeases(const Napi::CallbackInfo& info) {
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("leased", descent::ThreadLease::leased());
+  result.Set("peak", descent::ThreadLease::peak());
+  return result;
 }
 
 }  // namespace
@@ -61,6 +72,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("chooseThreads", Napi::Function::New(env, ChooseThreads, "chooseThreads"));
   exports.Set("kernels", KernelsObject(env));
   exports.Set("predict", Napi::Function::New(env, Predict, "predict"));
+  exports.Set("predictAsync", Napi::Function::New(env, PredictAsync, "predictAsync"));
+  exports.Set("threadLeases", Napi::Function::New(env, ThreadLeases, "threadLeases"));
   exports.Set("Trainer", TrainerWrap::Define(env));
   return exports;
 }

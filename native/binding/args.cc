@@ -187,4 +187,8 @@ bool overlaps(const void* a, std::size_t a_bytes, const void* b, std::size_t b_b
   return x < y + b_bytes && y < x + a_bytes;
 }
 
+std::string rows_text(const char* a, std::int64_t x, const char* b, std::int64_t y) {
+  return std::string(a) + " * " + b + " = " + std::to_string(x) + " * " + std::to_string(y);
+}
+
 }  // namespace descent_binding

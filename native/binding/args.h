@@ -72,6 +72,12 @@ std::string number_text(double value);
 void check_labels(const Napi::Env& env, const std::string& where, const std::string& name, const std::int32_t* labels,
                   std::size_t count, int outputs);
 
+// The most rows a dataset or a predict call may have (an order holds uint32 row indices).
+constexpr std::int64_t kMaxRows = 4294967295LL;
+
+// "n * inputs = 3 * 7": how a required length is made, for messages.
+std::string rows_text(const char* a, std::int64_t x, const char* b, std::int64_t y);
+
 // Whether two float ranges share memory.
 bool overlaps(const void* a, std::size_t a_bytes, const void* b, std::size_t b_bytes);
 

@@ -14,13 +14,8 @@ namespace descent_binding {
 
 namespace {
 
-constexpr std::int64_t kMaxRows = 4294967295LL;  // order holds uint32 row indices
 constexpr std::int64_t kMaxBatch = 1 << 24;
 constexpr std::int64_t kMaxSafeInteger = 9007199254740991LL;
-
-std::string rows_text(const char* a, std::int64_t x, const char* b, std::int64_t y) {
-  return std::string(a) + " * " + b + " = " + std::to_string(x) + " * " + std::to_string(y);
-}
 
 bool is_detached(const Napi::Env& env, const Napi::TypedArray& array) {
   bool detached = false;
@@ -134,6 +129,7 @@ Napi::Function TrainerWrap::Define(Napi::Env env) {
   return DefineClass(env, "Trainer",
                      {
                          InstanceMethod<&TrainerWrap::TrainEpoch>("trainEpoch"),
+                         InstanceMethod<&TrainerWrap::LoadRows>("loadRows"),
                          InstanceMethod<&TrainerWrap::Cancel>("cancel"),
                          InstanceMethod<&TrainerWrap::WriteState>("writeState"),
                          InstanceMethod<&TrainerWrap::Dispose>("dispose"),
@@ -178,8 +174,11 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
   const Napi::Value x = data.Get("x");
   const bool bytes = x.IsTypedArray() && x.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
   const std::string x_rows = rows_text("n", n, "inputs", inputs);
-  const Uint8Arg x_bytes = bytes ? uint8_array(env, where, "data.x", x, n * inputs, x_rows) : Uint8Arg{nullptr, 0};
-  const FloatArg x_float = bytes ? FloatArg{nullptr, 0} : float_array(env, where, "data.x", x, n * inputs, x_rows);
+  if (bytes) {
+    uint8_array(env, where, "data.x", x, n * inputs, x_rows);
+  } else {
+    float_array(env, where, "data.x", x, n * inputs, x_rows);
+  }
   float x_scale = 1.0f;
   if (bytes) {
     const Napi::Value scale = data.Get("xScale");
@@ -200,8 +199,14 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
               "data.labels must be an Int32Array of class indices for the cross-entropy loss, received " +
                   describe(labels_value));
   }
+  const Napi::Value copy_rows_value = config.Get("copyRows");
+  const std::int64_t copy_rows = copy_rows_value.IsUndefined()
+                                     ? n
+                                     : integer(env, where, "config.copyRows", copy_rows_value, 0, n);
 
-  // Copy everything the worker will read, on this thread, now.
+  // The trainer's own buffers, filled by CopyRows on this thread: now, or
+  // copyRows rows now and the rest by loadRows calls, so that copying a
+  // large dataset never holds the event loop for long.
   try {
     descent::TrainingData owned;
     owned.n = static_cast<long>(n);
@@ -209,35 +214,17 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     owned.bytes = bytes;
     const std::size_t cells = static_cast<std::size_t>(n) * inputs;
     if (bytes) {
-      owned.x_bytes = descent::AlignedBuffer<std::uint8_t>(cells);
-      if (cells > 0) std::memcpy(owned.x_bytes.data(), x_bytes.data, cells);
+      owned.x_bytes = descent::AlignedBuffer<std::uint8_t>(cells, descent::Uninitialized{});
     } else {
-      owned.x = descent::FloatBuffer(cells);
-      if (cells > 0) std::memcpy(owned.x.data(), x_float.data, cells * sizeof(float));
+      owned.x = descent::FloatBuffer(cells, descent::Uninitialized{});
     }
     if (labels.data != nullptr) {
-      // Each label read once into a local, checked, then stored: JS cannot
-      // change it between the check and the use.
       owned.has_labels = true;
-      owned.labels = descent::AlignedBuffer<std::int32_t>(static_cast<std::size_t>(n));
-      const int classes = outputs == 1 ? 2 : outputs;
-      const volatile std::int32_t* source = labels.data;
-      for (std::int64_t i = 0; i < n; i++) {
-        const std::int32_t label = source[i];
-        if (label < 0 || label >= classes) {
-          fail_range(env, where,
-                     "data.labels[" + std::to_string(i) + "] = " + std::to_string(label) +
-                         " is out of range: labels must be class indices in [0, " + std::to_string(classes) + ")" +
-                         (outputs == 1 ? " (0 or 1 for a single output unit)" : ""));
-        }
-        owned.labels.data()[i] = label;
-      }
+      owned.labels = descent::AlignedBuffer<std::int32_t>(static_cast<std::size_t>(n), descent::Uninitialized{});
     }
     if (targets.data != nullptr) {
       owned.has_targets = true;
-      const std::size_t count = static_cast<std::size_t>(n) * outputs;
-      owned.targets = descent::FloatBuffer(count);
-      if (count > 0) std::memcpy(owned.targets.data(), targets.data, count * sizeof(float));
+      owned.targets = descent::FloatBuffer(static_cast<std::size_t>(n) * outputs, descent::Uninitialized{});
     }
     descent::FloatBuffer own_params(size);
     if (size > 0) std::memcpy(own_params.data(), params.data, size * sizeof(float));
@@ -245,20 +232,88 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     if (moments.data != nullptr && own_moments.size() > 0) {
       std::memcpy(own_moments.data(), moments.data, own_moments.size() * sizeof(float));
     }
-    core_ = std::make_unique<descent::TrainerCore>(compiled, hyper, batch_size,
-                                                   descent::choose_threads(compiled, batch_size, threads), seed, step,
+    lease_ = std::make_unique<descent::ThreadLease>(descent::choose_threads(compiled, batch_size, threads), threads > 0);
+    core_ = std::make_unique<descent::TrainerCore>(compiled, hyper, batch_size, lease_->threads(), seed, step,
                                                    std::move(owned), std::move(own_params), std::move(own_moments));
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::bad_alloc&) {
     fail_range(env, where,
-               "out of memory copying the data and allocating the workspaces for config.batchSize " +
+               "out of memory allocating the data copy and the workspaces for config.batchSize " +
                    std::to_string(batch_size));
   } catch (const std::exception& e) {
     fail(env, where, std::string("could not create the trainer: ") + e.what());
   }
   params_ = Napi::Persistent(info[1].As<Napi::Object>());
   if (!moments_null) moments_ = Napi::Persistent(info[2].As<Napi::Object>());
+  x_ = Napi::Persistent(x.As<Napi::Object>());
+  if (labels.data != nullptr) answers_ = Napi::Persistent(labels_value.As<Napi::Object>());
+  if (targets.data != nullptr) answers_ = Napi::Persistent(targets_value.As<Napi::Object>());
+  CopyRows(env, where, copy_rows);
+}
+
+// Copies the next `count` rows (of x, and of labels or targets) from the JS
+// arrays given at construction into the trainer's buffers, on this thread,
+// checking first that those arrays are still what they were. Each label is
+// read once into a local, checked, then stored: JS cannot change it between
+// the check and the use.
+void TrainerWrap::CopyRows(const Napi::Env& env, const std::string& where, std::int64_t count) {
+  descent::TrainingData& owned = core_->data_to_fill();
+  const int inputs = core_->plan().inputs;
+  const int outputs = core_->plan().outputs;
+  const std::int64_t n = owned.n;
+  if (count < 0 || loaded_ + count > n) {
+    fail_range(env, where,
+               "count must be in [0, " + std::to_string(n - loaded_) + "] (rows not yet loaded), received " +
+                   std::to_string(count));
+  }
+  if (count == 0) return;
+  const std::string x_rows = rows_text("n", n, "inputs", inputs);
+  const Napi::Value x = x_.Value();
+  const std::size_t from = static_cast<std::size_t>(loaded_);
+  const std::size_t rows = static_cast<std::size_t>(count);
+  if (owned.bytes) {
+    const Uint8Arg source = uint8_array(env, where, "data.x", x, n * inputs, x_rows);
+    std::memcpy(owned.x_bytes.data() + from * inputs, source.data + from * inputs, rows * inputs);
+  } else {
+    const FloatArg source = float_array(env, where, "data.x", x, n * inputs, x_rows);
+    std::memcpy(owned.x.data() + from * inputs, source.data + from * inputs, rows * inputs * sizeof(float));
+  }
+  if (owned.has_labels) {
+    const Int32Arg source = int32_array(env, where, "data.labels", answers_.Value(), n, "n");
+    const int classes = outputs == 1 ? 2 : outputs;
+    const volatile std::int32_t* labels = source.data;
+    for (std::size_t i = from; i < from + rows; i++) {
+      const std::int32_t label = labels[i];
+      if (label < 0 || label >= classes) {
+        fail_range(env, where,
+                   "data.labels[" + std::to_string(i) + "] = " + std::to_string(label) +
+                       " is out of range: labels must be class indices in [0, " + std::to_string(classes) + ")" +
+                       (outputs == 1 ? " (0 or 1 for a single output unit)" : ""));
+      }
+      owned.labels.data()[i] = label;
+    }
+  }
+  if (owned.has_targets) {
+    const FloatArg source = float_array(env, where, "data.targets", answers_.Value(), n * outputs,
+                                        rows_text("n", n, "outputs", outputs));
+    std::memcpy(owned.targets.data() + from * outputs, source.data + from * outputs, rows * outputs * sizeof(float));
+  }
+  loaded_ += count;
+  if (loaded_ == n) {
+    // Every row is in: the JS arrays are not read again.
+    x_.Reset();
+    answers_.Reset();
+  }
+}
+
+Napi::Value TrainerWrap::LoadRows(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "loadRows";
+  if (disposed_) fail(env, where, "this trainer has been disposed; create a new one");
+  const std::int64_t count = integer(env, where, "count", info[0], 0, kMaxRows);
+  CopyRows(env, where, count);
+  return Napi::Number::New(env, static_cast<double>(loaded_));
 }
 
 TrainerWrap::~TrainerWrap() = default;
@@ -275,6 +330,11 @@ Napi::Value TrainerWrap::TrainEpoch(const Napi::CallbackInfo& info) {
   if (info.Length() < 4) {
     fail_type(env, where,
               "expected arguments (order, batchSize, lr, epoch), received " + std::to_string(info.Length()));
+  }
+  if (loaded_ < core_->n()) {
+    fail(env, where,
+         "the data are not all loaded (" + std::to_string(loaded_) + " of " + std::to_string(core_->n()) +
+             " rows): call loadRows for the rest first");
   }
   const Uint32Arg order = uint32_array(env, where, "order", info[0]);
   const int max_batch = core_->max_batch();
@@ -371,8 +431,11 @@ void TrainerWrap::EpochFinished() {
 
 void TrainerWrap::Release() {
   core_.reset();
+  lease_.reset();
   params_.Reset();
   moments_.Reset();
+  x_.Reset();
+  answers_.Reset();
   std::vector<std::uint32_t>().swap(order_);
 }
 
@@ -401,36 +464,5 @@ Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
 Napi::Value TrainerWrap::Running(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), running_); }
 
 Napi::Value TrainerWrap::Disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), disposed_); }
-
-// ---------------------------------------------------------------------------
-
-Napi::Value Predict(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  const std::string where = "predict";
-  if (info.Length() < 5) {
-    fail_type(env, where, "expected 5 arguments (plan, params, x, n, out), received " + std::to_string(info.Length()));
-  }
-  const descent::Plan plan = read_plan(env, where, info[0]);
-  const descent::CompiledPlan compiled = descent::compile_plan(plan);
-  const std::int64_t n = integer(env, where, "n", info[3], 0, kMaxRows);
-  const FloatArg params = float_array_exact(env, where, "params", info[1], static_cast<std::size_t>(plan.size),
-                                            "plan.size");
-  const FloatArg x = float_array(env, where, "x", info[2], n * compiled.inputs,
-                                 rows_text("n", n, "inputs", compiled.inputs));
-  const FloatArg out = float_array(env, where, "out", info[4], n * compiled.outputs,
-                                   rows_text("n", n, "outputs", compiled.outputs));
-  if (overlaps(out.data, out.length * 4, params.data, params.length * 4) ||
-      overlaps(out.data, out.length * 4, x.data, x.length * 4)) {
-    fail(env, where, "out must not share memory with params or x");
-  }
-  try {
-    descent::predict(out.data, params.data, compiled, x.data, static_cast<long>(n));
-  } catch (const std::bad_alloc&) {
-    fail_range(env, where, "out of memory allocating the prediction workspace");
-  } catch (const std::exception& e) {
-    fail(env, where, e.what());
-  }
-  return env.Undefined();
-}
 
 }  // namespace descent_binding

@@ -1,4 +1,4 @@
-// The native Trainer object (addon.Trainer) and synchronous predict.
+// The native Trainer object (addon.Trainer).
 #pragma once
 
 #include <napi.h>
@@ -17,8 +17,10 @@ namespace descent_binding {
 //   moments: Float32Array (slots * plan.size), or null for an optimizer without state
 //   data:    { x: Float32Array | Uint8Array (n, inputs), xScale, n, labels: Int32Array | null,
 //              targets: Float32Array | null }; copied in
-//   config:  { batchSize, threads (0 chooses), seed, step,
+//   config:  { batchSize, threads (0 chooses), seed, step, copyRows (default n),
 //              optimizer: { kind, momentum, nesterov, beta1, beta2, epsilon, weightDecay } }
+// trainer.loadRows(count) -> rows loaded: copies the next count rows from the
+//   data arrays (the constructor copies the first copyRows); trainEpoch needs all n.
 // trainer.trainEpoch(order: Uint32Array, batchSize, lr, epoch, syncState = true) -> Promise<result with step>
 // trainer.writeState() -> step; trainer.cancel(); trainer.dispose();
 // trainer.threads, trainer.step, trainer.running, trainer.disposed
@@ -40,6 +42,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   friend class EpochWorker;
 
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
+  Napi::Value LoadRows(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value WriteState(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
@@ -49,21 +52,23 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value Disposed(const Napi::CallbackInfo& info);
   // Called on the JS thread when an epoch ends, successfully or not.
   void EpochFinished();
+  void CopyRows(const Napi::Env& env, const std::string& where, std::int64_t count);
   void Release();
   // Copy params and moments between the JS arrays and the trainer's own;
   // on failure the name of the array (its reason in `why`), else null.
   const char* LoadFromJs(const Napi::Env& env, std::string* why);
   const char* StoreIntoJs(const Napi::Env& env, std::string* why, bool with_moments);
 
+  std::unique_ptr<descent::ThreadLease> lease_;  // this trainer's share of the CPUs
   std::unique_ptr<descent::TrainerCore> core_;
+  Napi::ObjectReference x_;        // the JS data.x while rows remain to be loaded
+  Napi::ObjectReference answers_;  // the JS data.labels or data.targets, likewise
+  std::int64_t loaded_ = 0;        // rows copied in so far
   Napi::ObjectReference params_;   // the JS params array
   Napi::ObjectReference moments_;  // the JS moments array (empty when null)
   std::vector<std::uint32_t> order_;  // the running epoch's order, owned
   bool running_ = false;
   bool disposed_ = false;
 };
-
-// predict(plan, params, x, n, out)
-Napi::Value Predict(const Napi::CallbackInfo& info);
 
 }  // namespace descent_binding

@@ -194,7 +194,8 @@ void predict_rows(float* out, const float* params, const CompiledPlan& plan, con
 
 void predict(float* out, const float* params, const CompiledPlan& plan, const float* x, long n, int threads) {
   if (n <= 0) return;
-  if (threads <= 0) {
+  const bool named = threads > 0;
+  if (!named) {
     double flops = 0.0;
     for (const Step& s : plan.steps) {
       if (s.kind == Layer::Dense) flops += 2.0 * n * s.in_width * s.out_width;
@@ -206,6 +207,8 @@ void predict(float* out, const float* params, const CompiledPlan& plan, const fl
   // so predictions (and evaluate's loss) are the same bits on any machine.
   const long chunks = (n + kPredictChunk - 1) / kPredictChunk;
   threads = static_cast<int>(std::max<long>(1, std::min<long>({static_cast<long>(threads), kMaxThreads, chunks})));
+  const ThreadLease lease(threads, named);
+  threads = lease.threads();
   const auto rows_of = [&](int t) {
     const long first = chunks * t / threads;
     const long last = chunks * (t + 1) / threads;

@@ -151,4 +151,34 @@ int threads_for_work(double flops, int batch, int requested, int max_threads, do
   return std::max(threads, 1);
 }
 
+namespace {
+std::mutex lease_mutex;
+int leased_threads = 0;
+int peak_threads = 0;
+}  // namespace
+
+ThreadLease::ThreadLease(int wanted, bool named) {
+  std::lock_guard<std::mutex> lock(lease_mutex);
+  const int wanted_or_one = std::max(1, wanted);
+  threads_ = named ? wanted_or_one : std::max(1, std::min(wanted_or_one, available_cpus() - leased_threads));
+  leased_threads += threads_;
+  peak_threads = std::max(peak_threads, leased_threads);
+}
+
+ThreadLease::~ThreadLease() {
+  if (threads_ == 0) return;
+  std::lock_guard<std::mutex> lock(lease_mutex);
+  leased_threads -= threads_;
+}
+
+int ThreadLease::leased() {
+  std::lock_guard<std::mutex> lock(lease_mutex);
+  return leased_threads;
+}
+
+int ThreadLease::peak() {
+  std::lock_guard<std::mutex> lock(lease_mutex);
+  return peak_threads;
+}
+
 }  // namespace descent

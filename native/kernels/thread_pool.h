@@ -70,6 +70,32 @@ class ThreadPool {
 // CPUs this process may run on (its affinity mask on Linux).
 int available_cpus();
 
+// The process-wide share of the CPUs. Every trainer (for its lifetime) and
+// every predict call (for its duration) leases its threads here, in any
+// worker thread or environment: a lease gets what it asks for while
+// threads are free, and otherwise what is left, at least 1 (the calling
+// thread itself). So 8 concurrent fits on 2 CPUs run 8 calling threads
+// (at most libuv's pool size at a time), not 8 x 2. Results do not depend
+// on the count granted: work is cut by the batch and plan alone. A count
+// the user named (the `threads` option) is granted whole: they asked.
+class ThreadLease {
+ public:
+  ThreadLease(int wanted, bool named);
+  ~ThreadLease();
+  ThreadLease(ThreadLease&& other) noexcept : threads_(other.threads_) { other.threads_ = 0; }
+  ThreadLease(const ThreadLease&) = delete;
+  ThreadLease& operator=(const ThreadLease&) = delete;
+  ThreadLease& operator=(ThreadLease&&) = delete;
+  int threads() const { return threads_; }
+
+  // Threads leased now, and the most leased at once since the process started.
+  static int leased();
+  static int peak();
+
+ private:
+  int threads_;
+};
+
 // A half-open range of rows or columns.
 struct Range {
   int begin;

@@ -91,6 +91,9 @@ class TrainerCore {
   int threads() const { return threads_; }
   int max_batch() const { return max_batch_; }
   long n() const { return data_.n; }
+  // The data buffers, allocated for n rows, for the binding to fill on the
+  // JS thread before the first epoch (train_epoch reads them).
+  TrainingData& data_to_fill() { return data_; }
   const CompiledPlan& plan() const { return plan_; }
   // Optimizer updates applied so far, including config.step.
   long long step() const { return step_.load(std::memory_order_acquire); }

@@ -15,11 +15,12 @@ import { LOSSES_BY_NAME } from '../ops/losses/index.js';
 import { OPTIMIZERS_BY_NAME } from '../ops/optimizers/index.js';
 import type { UpdateHyper } from '../ops/types.js';
 import type { Plan } from '../plan.js';
+import { yieldToEventLoop } from '../cooperative.js';
 import { rebuildCommand } from '../io/descent-version.js';
 import type { Backend, EpochRequest, EpochResult, OptimizerSettings, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
 
 /** The ABI version this file speaks (native/binding/addon.cc kAbiVersion). */
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 
 /** The tag of the dropout mask generator both sides implement (ops/layers/dropout-mask.ts). */
 const DROPOUT_HASH = 'lowbias32-weyl';
@@ -72,6 +73,8 @@ export interface NativeKernels {
 
 export interface NativeTrainerConfig {
   batchSize: number;
+  /** Rows copied by the constructor (default all); loadRows copies the rest. */
+  copyRows?: number;
   /** 0 chooses by the work per step. */
   threads: number;
   /** Seed of the dropout masks. */
@@ -82,13 +85,16 @@ export interface NativeTrainerConfig {
 }
 
 /**
- * addon.Trainer: copies the plan, data and moments when created, and
- * params and the order at the start of every epoch, and trains on its own
+ * addon.Trainer: copies the plan and moments when created, the data's
+ * rows when created (config.copyRows of them) and by loadRows, and params
+ * and the order at the start of every epoch, and trains on its own
  * copies, so JS cannot free or change what a worker thread reads. When an
  * epoch ends it writes params back (and the moments with syncState); the
  * result carries the step count.
  */
 export interface NativeTrainerHandle {
+  /** Copies the next count rows of the data it was given; returns the rows loaded so far. */
+  loadRows(count: number): number;
   trainEpoch(order: Uint32Array, batchSize: number, lr: number, epoch: number, syncState?: boolean): Promise<EpochResult & { step: number }>;
   /** Writes the moments back into the JS array; returns the step count. */
   writeState(): number;
@@ -121,6 +127,10 @@ export interface NativeAddon {
   chooseThreads(plan: Plan, batchSize: number, threads: number): number;
   readonly kernels: NativeKernels;
   predict(plan: Plan, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void;
+  /** predict on a worker thread, on copies of params and x made when called. */
+  predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array>;
+  /** Threads of the process-wide CPU share leased now by trainers and predict calls, and the most at once so far. */
+  threadLeases(): { leased: number; peak: number };
   readonly Trainer: new (
     plan: Plan,
     params: Float32Array,
@@ -295,32 +305,49 @@ const ABORTED_BEFORE_START: EpochResult = {
   aborted: true,
 };
 
-export class NativeTrainer implements Trainer {
-  private readonly handle: NativeTrainerHandle;
+/**
+ * Bytes of data a trainer copies between two turns of the event loop: a
+ * copy runs at several GB/s, so 8 MiB holds the loop for a few ms.
+ */
+const LOAD_SLICE_BYTES = 8 << 20;
 
-  constructor(
-    plan: Plan,
-    params: Float32Array,
+export class NativeTrainer implements Trainer {
+  private constructor(
+    private readonly handle: NativeTrainerHandle,
     private readonly state: OptimizerState,
-    data: TrainingData,
-    options: TrainerOptions,
-  ) {
+  ) {}
+
+  /**
+   * A trainer with the data copied in, a slice of rows at a time with the
+   * event loop's turn between slices.
+   */
+  static async create(plan: Plan, params: Float32Array, state: OptimizerState, data: TrainingData, options: TrainerOptions): Promise<NativeTrainer> {
     const addon = loadNativeAddon();
     const problem = nativeUnsupported(plan, addon) ?? optimizerUnsupported(options.optimizer.kind, addon);
     if (problem) throw problem;
     const config: NativeTrainerConfig = {
       batchSize: options.batchSize,
+      copyRows: 0,
       threads: options.threads,
       seed: options.seed,
       step: state.step,
       optimizer: options.optimizer,
     };
     const holder = new Error();
+    let handle: NativeTrainerHandle | undefined;
     try {
-      this.handle = new addon.Trainer(plan, params, state.moments, data, config);
+      handle = new addon.Trainer(plan, params, state.moments, data, config);
+      const rowBytes = plan.inputs * data.x.BYTES_PER_ELEMENT + (data.labels ? 4 : plan.outputs * 4);
+      const sliceRows = Math.max(1, Math.floor(LOAD_SLICE_BYTES / rowBytes));
+      for (let loaded = 0; loaded < data.n; ) {
+        if (loaded > 0) await yieldToEventLoop();
+        loaded = handle.loadRows(Math.min(sliceRows, data.n - loaded));
+      }
     } catch (error) {
+      handle?.dispose();
       throw withJsStack(error, holder);
     }
+    return new NativeTrainer(handle, state);
   }
 
   /** The threads this trainer's steps run on. */
@@ -363,8 +390,19 @@ export const nativeBackend: Backend = {
   unsupported(plan: Plan): Error | null {
     return nativeUnsupported(plan);
   },
-  createTrainer(plan, params, state, data, options): Trainer {
-    return new NativeTrainer(plan, params, state, data, options);
+  createTrainer(plan, params, state, data, options): Promise<Trainer> {
+    return NativeTrainer.create(plan, params, state, data, options);
+  },
+  async predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array> {
+    const addon = loadNativeAddon();
+    const problem = nativeUnsupported(plan, addon);
+    if (problem) throw problem;
+    const holder = new Error();
+    try {
+      return await addon.predictAsync(plan, params, x, n);
+    } catch (error) {
+      throw withJsStack(error, holder);
+    }
   },
   predict(plan: Plan, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void {
     const addon = loadNativeAddon();

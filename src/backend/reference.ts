@@ -121,8 +121,13 @@ class ReferenceTrainer implements Trainer {
 export const referenceBackend: Backend = {
   name: 'js',
   unsupported: () => null,
-  createTrainer(plan, params, state, data, options): Trainer {
+  async createTrainer(plan, params, state, data, options): Promise<Trainer> {
     return new ReferenceTrainer(plan, params, state, data, options);
+  },
+  async predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array> {
+    const out = new Float32Array(n * plan.outputs);
+    referenceBackend.predict(plan, params, x, n, out);
+    return out;
   },
   predict(plan: Plan, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void {
     const chunk = Math.max(1, Math.min(n, 1024));

@@ -102,12 +102,21 @@ export interface Backend {
   unsupported(plan: Plan): Error | null;
   /**
    * A trainer that updates params (plan.size) and state in place, epoch
-   * by epoch. The data are read as they are when it is created.
+   * by epoch. The data are read as they are while it is being created
+   * (the native backend copies them in slices, giving the event loop a
+   * turn between slices); not after the promise resolves.
    */
-  createTrainer(plan: Plan, params: Float32Array, state: OptimizerState, data: TrainingData, options: TrainerOptions): Trainer;
+  createTrainer(plan: Plan, params: Float32Array, state: OptimizerState, data: TrainingData, options: TrainerOptions): Promise<Trainer>;
   /**
    * Activated outputs (probabilities for softmax / sigmoid) of n rows of x
    * into out, row-major (n, outputs). Synchronous: meant for moderate n.
    */
   predict(plan: Plan, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void;
+  /**
+   * predict off the JS thread where the backend can (native: params and x
+   * are copied when called, the rows computed on a worker thread); the js
+   * backend computes at once. Callers bound n: the copy of x is made on the
+   * JS thread.
+   */
+  predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array>;
 }

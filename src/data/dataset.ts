@@ -2,6 +2,7 @@
  * A dataset as users hand it to descent, and the checks that turn it into
  * the arrays the backends read.
  */
+import { firstNonFiniteJob, rowsPerSlice, runNow, SLICE_VALUES, type Job } from '../cooperative.js';
 import { describe } from '../validate.js';
 
 /**
@@ -44,6 +45,11 @@ export interface CheckedData {
  * "options.validation").
  */
 export function checkDataset(name: string, data: unknown, features: number, outputs: number): CheckedData {
+  return runNow(checkDatasetJob(name, data, features, outputs));
+}
+
+/** checkDataset as a job that yields between slices of its scans (src/cooperative.ts). */
+export function* checkDatasetJob(name: string, data: unknown, features: number, outputs: number): Job<CheckedData> {
   if (typeof data !== 'object' || data === null) {
     throw new TypeError(`${name} must be a dataset { x, y, n, features, classes? }, received ${describe(data)}`);
   }
@@ -76,7 +82,7 @@ export function checkDataset(name: string, data: unknown, features: number, outp
       `${name}.x must have n x features = ${n} x ${features} = ${n * features} values, received ${d.x.length}`,
     );
   }
-  const badX = d.x instanceof Float32Array ? firstNonFinite(d.x) : -1;
+  const badX = d.x instanceof Float32Array ? yield* firstNonFiniteJob(d.x) : -1;
   if (badX >= 0) {
     throw new RangeError(
       `${name}.x must hold finite numbers, received ${d.x[badX]} at row ${Math.floor(badX / features)}, column ${badX % features}`,
@@ -88,16 +94,17 @@ export function checkDataset(name: string, data: unknown, features: number, outp
   }
   const yValues = y as ArrayLike<number>;
   if (d.classes !== undefined) {
-    const labels = checkLabels(name, yValues, n, d.classes, outputs);
+    const labels = yield* checkLabels(name, yValues, n, d.classes, outputs);
     return { x: d.x, xScale, n, features, labels, targets: null, classes: d.classes };
   }
-  return { x: d.x, xScale, n, features, labels: null, targets: checkTargets(name, yValues, n, outputs), classes: null };
+  const targets = yield* checkTargets(name, yValues, n, outputs);
+  return { x: d.x, xScale, n, features, labels: null, targets, classes: null };
 }
 
 /** The most classes a dataset may have (one output unit each; the CSV loader's limit too). */
 export const MAX_CLASSES = 65536;
 
-function checkLabels(name: string, y: ArrayLike<number>, n: number, classes: unknown, outputs: number): Int32Array {
+function* checkLabels(name: string, y: ArrayLike<number>, n: number, classes: unknown, outputs: number): Job<Int32Array> {
   if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 2 || classes > MAX_CLASSES) {
     throw new RangeError(`${name}.classes must be an integer in [2, ${MAX_CLASSES}], received ${describe(classes)}`);
   }
@@ -119,11 +126,12 @@ function checkLabels(name: string, y: ArrayLike<number>, n: number, classes: unk
       );
     }
     labels[i] = label;
+    if (i % SLICE_VALUES === SLICE_VALUES - 1) yield;
   }
   return labels;
 }
 
-function checkTargets(name: string, y: ArrayLike<number>, n: number, outputs: number): Float32Array {
+function* checkTargets(name: string, y: ArrayLike<number>, n: number, outputs: number): Job<Float32Array> {
   if (!(y instanceof Float32Array)) {
     throw new TypeError(
       `${name}.y must be a Float32Array of n x outputs targets when ${name}.classes is not set, received ${describe(y)}`,
@@ -134,7 +142,7 @@ function checkTargets(name: string, y: ArrayLike<number>, n: number, outputs: nu
       `${name}.y must have n x outputs = ${n} x ${outputs} = ${n * outputs} targets, received ${y.length}`,
     );
   }
-  const bad = firstNonFinite(y);
+  const bad = yield* firstNonFiniteJob(y);
   if (bad >= 0) {
     throw new RangeError(
       `${name}.y must hold finite numbers, received ${y[bad]} at row ${Math.floor(bad / outputs)}, column ${bad % outputs}`,
@@ -166,23 +174,25 @@ export function floatRows(
   return out;
 }
 
-function firstNonFinite(values: Float32Array): number {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
-  return -1;
-}
-
 /** The rows of a dataset at the given indices, as a new dataset. */
 export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
+  return runNow(subsetJob(data, indices));
+}
+
+/** subset as a job that yields between slices of rows. */
+export function* subsetJob(data: Dataset, indices: ArrayLike<number>): Job<Dataset> {
   const { features } = data;
   const count = indices.length;
   const x = data.x instanceof Uint8Array ? new Uint8Array(count * features) : new Float32Array(count * features);
   const isClassification = data.classes !== undefined;
   const width = isClassification ? 1 : data.y.length / data.n;
   const y = isClassification ? new Int32Array(count) : new Float32Array(count * width);
+  const sliceRows = rowsPerSlice(features + width);
   for (let r = 0; r < count; r++) {
     const from = indices[r];
     x.set(data.x.subarray(from * features, (from + 1) * features), r * features);
     for (let k = 0; k < width; k++) y[r * width + k] = data.y[from * width + k];
+    if ((r + 1) % sliceRows === 0) yield;
   }
   const result: Dataset = { x, y, n: count, features };
   if (data.xScale !== undefined) result.xScale = data.xScale;
@@ -197,6 +207,11 @@ export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
  * number[][]. Names the row and column of a bad value.
  */
 export function inputRows(name: string, x: unknown, features: number): Float32Array | Uint8Array {
+  return runNow(inputRowsJob(name, x, features));
+}
+
+/** inputRows as a job that yields between slices of its finite-value scan. */
+export function* inputRowsJob(name: string, x: unknown, features: number): Job<Float32Array | Uint8Array> {
   let rows: Float32Array | Uint8Array;
   if (x instanceof Float32Array || x instanceof Uint8Array) {
     rows = x;
@@ -219,7 +234,7 @@ export function inputRows(name: string, x: unknown, features: number): Float32Ar
     throw new RangeError(`${name} must hold a whole number of rows of ${features} values (n x ${features}), received ${rows.length} values`);
   }
   if (rows instanceof Float32Array) {
-    const bad = firstNonFinite(rows);
+    const bad = yield* firstNonFiniteJob(rows);
     if (bad >= 0) {
       throw new RangeError(`${name} must hold finite numbers, received ${rows[bad]} at row ${Math.floor(bad / features)}, column ${bad % features}`);
     }

@@ -7,6 +7,7 @@
  * - standardize: shift = the training mean, scale = 1 / the standard deviation.
  * A constant feature gets scale 1 (it maps to 0 and stays there).
  */
+import { rowsPerSlice, runNow, type Job } from '../cooperative.js';
 import { describe } from '../validate.js';
 
 export const PREPROCESSINGS = ['none', 'minmax', 'standardize'] as const;
@@ -27,34 +28,61 @@ export function fitPreprocessing(
   n: number,
   features: number,
 ): Preprocessing | null {
+  return runNow(fitPreprocessingJob(kind, x, xScale, n, features));
+}
+
+/**
+ * fitPreprocessing as a job that yields between slices of rows. Rows are
+ * read in order and each feature's statistic accumulates over them in row
+ * order, in float64.
+ */
+export function* fitPreprocessingJob(
+  kind: PreprocessingName,
+  x: Float32Array | Uint8Array,
+  xScale: number,
+  n: number,
+  features: number,
+): Job<Preprocessing | null> {
   if (kind === 'none') return null;
+  const sliceRows = rowsPerSlice(features);
   const shift = new Array<number>(features);
   const scale = new Array<number>(features);
-  for (let j = 0; j < features; j++) {
-    if (kind === 'minmax') {
-      let min = Infinity;
-      let max = -Infinity;
-      for (let r = 0; r < n; r++) {
-        const v = x[r * features + j] * xScale;
-        if (v < min) min = v;
-        if (v > max) max = v;
+  if (kind === 'minmax') {
+    const min = new Float64Array(features).fill(Infinity);
+    const max = new Float64Array(features).fill(-Infinity);
+    for (let r = 0; r < n; r++) {
+      for (let j = 0, i = r * features; j < features; j++, i++) {
+        const v = x[i] * xScale;
+        if (v < min[j]) min[j] = v;
+        if (v > max[j]) max[j] = v;
       }
-      shift[j] = Math.fround(min);
-      scale[j] = Math.fround(max > min ? 1 / (max - min) : 1);
-    } else {
-      // Two passes in float64: the mean, then the spread around it.
-      let sum = 0;
-      for (let r = 0; r < n; r++) sum += x[r * features + j] * xScale;
-      const mean = sum / n;
-      let squares = 0;
-      for (let r = 0; r < n; r++) {
-        const d = x[r * features + j] * xScale - mean;
-        squares += d * d;
-      }
-      const std = Math.sqrt(squares / n);
-      shift[j] = Math.fround(mean);
-      scale[j] = Math.fround(std > 0 ? 1 / std : 1);
+      if ((r + 1) % sliceRows === 0) yield;
     }
+    for (let j = 0; j < features; j++) {
+      shift[j] = Math.fround(min[j]);
+      scale[j] = Math.fround(max[j] > min[j] ? 1 / (max[j] - min[j]) : 1);
+    }
+    return { kind, shift, scale };
+  }
+  // Two passes: the mean, then the spread around it.
+  const mean = new Float64Array(features);
+  for (let r = 0; r < n; r++) {
+    for (let j = 0, i = r * features; j < features; j++, i++) mean[j] += x[i] * xScale;
+    if ((r + 1) % sliceRows === 0) yield;
+  }
+  for (let j = 0; j < features; j++) mean[j] /= n;
+  const squares = new Float64Array(features);
+  for (let r = 0; r < n; r++) {
+    for (let j = 0, i = r * features; j < features; j++, i++) {
+      const d = x[i] * xScale - mean[j];
+      squares[j] += d * d;
+    }
+    if ((r + 1) % sliceRows === 0) yield;
+  }
+  for (let j = 0; j < features; j++) {
+    const std = Math.sqrt(squares[j] / n);
+    shift[j] = Math.fround(mean[j]);
+    scale[j] = Math.fround(std > 0 ? 1 / std : 1);
   }
   return { kind, shift, scale };
 }
@@ -72,13 +100,30 @@ export function preprocessRows(
   count: number,
   out: Float32Array,
 ): Float32Array {
-  const from = start * features;
-  const length = count * features;
-  for (let i = 0; i < length; i++) {
-    const v = Math.fround(x[from + i] * xScale);
-    out[i] = p === null ? v : Math.fround(Math.fround(v - p.shift[i % features]) * p.scale[i % features]);
+  return runNow(preprocessRowsJob(p, x, xScale, features, start, count, out));
+}
+
+/** preprocessRows as a job that yields between slices of rows. */
+export function* preprocessRowsJob(
+  p: Preprocessing | null,
+  x: Float32Array | Uint8Array,
+  xScale: number,
+  features: number,
+  start: number,
+  count: number,
+  out: Float32Array,
+): Job<Float32Array> {
+  const sliceRows = rowsPerSlice(features);
+  for (let r = 0; r < count; r++) {
+    const from = (start + r) * features;
+    const to = r * features;
+    for (let j = 0; j < features; j++) {
+      const v = Math.fround(x[from + j] * xScale);
+      out[to + j] = p === null ? v : Math.fround(Math.fround(v - p.shift[j]) * p.scale[j]);
+    }
+    if ((r + 1) % sliceRows === 0) yield;
   }
-  return out.subarray(0, length);
+  return out.subarray(0, count * features);
 }
 
 /** Checks a stored preprocessing (a model file's) against the network's inputs. */

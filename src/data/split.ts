@@ -1,6 +1,7 @@
+import { runNow, type Job } from '../cooperative.js';
 import { Rng } from '../rng.js';
 import { expectInRange, expectNonNegativeInteger } from '../validate.js';
-import { checkDataset, subset, type Dataset } from './dataset.js';
+import { checkDatasetJob, subsetJob, type Dataset } from './dataset.js';
 
 export interface SplitOptions {
   /** Fraction of the rows that go to the test part, in (0, 1). Default 0.2. */
@@ -16,10 +17,15 @@ export interface SplitOptions {
  * sends round(count x testFraction) of its rows to the test part.
  */
 export function trainTestSplit(data: Dataset, options: SplitOptions = {}): { train: Dataset; test: Dataset } {
+  return runNow(trainTestSplitJob(data, options));
+}
+
+/** trainTestSplit as a job that yields between slices of its checks and copies (src/cooperative.ts). */
+export function* trainTestSplitJob(data: Dataset, options: SplitOptions = {}): Job<{ train: Dataset; test: Dataset }> {
   // The same checks as fit's, before anything is allocated by the dataset's sizes.
   const d = data as Partial<Dataset> | null;
   const outputs = d?.classes ?? (d && d.y && typeof d.n === 'number' && d.n > 0 ? d.y.length / d.n : 1);
-  checkDataset('data', data, d?.features as number, outputs as number);
+  yield* checkDatasetJob('data', data, d?.features as number, outputs as number);
   const testFraction = options.testFraction ?? 0.2;
   expectInRange('testFraction', testFraction, Number.MIN_VALUE, 1);
   const seed = expectNonNegativeInteger('seed', options.seed ?? 0);
@@ -37,16 +43,17 @@ export function trainTestSplit(data: Dataset, options: SplitOptions = {}): { tra
   for (const group of groups) {
     rng.shuffle(group);
     const testCount = Math.round(group.length * testFraction);
-    testIndices.push(...group.slice(0, testCount));
-    trainIndices.push(...group.slice(testCount));
+    // A loop, not push(...spread): a spread of a million rows overflows the stack.
+    for (let k = 0; k < group.length; k++) (k < testCount ? testIndices : trainIndices).push(group[k]);
   }
   if (trainIndices.length === 0 || testIndices.length === 0) {
     throw new RangeError(
       `testFraction ${testFraction} leaves ${trainIndices.length} training and ${testIndices.length} test rows of ${data.n}; both parts need at least one`,
     );
   }
+  yield;
   // Sorted so the parts keep the dataset's order; shuffling is the trainer's job.
-  trainIndices.sort((a, b) => a - b);
-  testIndices.sort((a, b) => a - b);
-  return { train: subset(data, trainIndices), test: subset(data, testIndices) };
+  const train = yield* subsetJob(data, Uint32Array.from(trainIndices).sort());
+  const test = yield* subsetJob(data, Uint32Array.from(testIndices).sort());
+  return { train, test };
 }

@@ -7,9 +7,10 @@ import type { Backend, OptimizerState } from '../backend/types.js';
 import { lossOp } from '../ops/losses/index.js';
 import { optimizerOp } from '../ops/optimizers/index.js';
 import { outputLayer, type Plan } from '../plan.js';
-import { checkDataset, type CheckedData, type Dataset } from '../data/dataset.js';
-import { fitPreprocessing, preprocessRows, type Preprocessing } from '../data/preprocess.js';
-import { trainTestSplit } from '../data/split.js';
+import { runYielding } from '../cooperative.js';
+import { checkDatasetJob, type CheckedData, type Dataset } from '../data/dataset.js';
+import { fitPreprocessingJob, preprocessRowsJob, type Preprocessing } from '../data/preprocess.js';
+import { trainTestSplitJob } from '../data/split.js';
 import { Rng, shuffledIndices } from '../rng.js';
 import { EarlyStopping, resolveEarlyStopping } from './early-stopping.js';
 import { TrainingDivergedError } from './errors.js';
@@ -36,7 +37,7 @@ export interface FitTarget {
   optimizerState: OptimizerState | null;
   preprocessing: Preprocessing | null;
   labelNames: string[] | null;
-  evaluateChecked(data: CheckedData): Evaluation;
+  evaluateCheckedAsync(data: CheckedData): Promise<Evaluation>;
 }
 
 /**
@@ -55,28 +56,31 @@ function stateFor(target: FitTarget, optimizer: string): OptimizerState {
 export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown): Promise<History> {
   const options = resolveFitOptions(rawOptions, target.seed);
   const { inputs: features, outputs } = target.plan;
-  checkDataset('data', data, features, outputs);
+  // Every scan and copy of the data below runs in slices with the event
+  // loop's turn between them (src/cooperative.ts): a server that trains in
+  // the background keeps answering.
+  const checked = await runYielding(checkDatasetJob('data', data, features, outputs));
   const loss = outputLayer(target.plan).loss;
   if (lossOp(loss).needsLabels && data.classes === undefined) {
     throw new TypeError(`data.classes must be set for the ${loss} loss (its y are class indices)`);
   }
 
-  let trainSet = data;
+  let train = checked;
   let validationSet: CheckedData | null = null;
   if (typeof options.validation === 'number') {
-    const split = trainTestSplit(data, { testFraction: options.validation, seed: options.seed });
-    trainSet = split.train;
-    validationSet = checkDataset('options.validation', split.test, features, outputs);
+    const split = await runYielding(trainTestSplitJob(data, { testFraction: options.validation, seed: options.seed }));
+    train = await runYielding(checkDatasetJob('data', split.train, features, outputs));
+    validationSet = await runYielding(checkDatasetJob('options.validation', split.test, features, outputs));
   } else if (options.validation !== null) {
-    validationSet = checkDataset('options.validation', options.validation, features, outputs);
+    validationSet = await runYielding(checkDatasetJob('options.validation', options.validation, features, outputs));
   }
-  const train = checkDataset('data', trainSet, features, outputs);
   const lrAt = resolveSchedule(options.schedule, options.lr, options.epochs);
   const earlyStoppingSettings = resolveEarlyStopping(options.earlyStopping, validationSet !== null);
   const earlyStopping = earlyStoppingSettings ? new EarlyStopping(earlyStoppingSettings) : null;
 
   const batchSize = Math.min(options.batchSize, train.n);
-  const settings = trajectorySettings(options, train);
+  // Only a checkpointed or resumed run needs them (they hash the training rows).
+  const settings = options.checkpoint || options.resume !== null ? await trajectorySettings(options, train) : {};
   let rng = new Rng(options.seed);
   const history: History = { epochs: [], stoppedEarly: false, restoredEpoch: null };
   let firstEpoch = 1;
@@ -91,15 +95,17 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
   // Preprocessing is fit on the training rows alone, then seen by
   // validation, evaluate and predict through the network.
   if (options.preprocess !== null && options.resume === null) {
-    target.preprocessing = fitPreprocessing(options.preprocess, train.x, train.xScale, train.n, features);
+    target.preprocessing = await runYielding(fitPreprocessingJob(options.preprocess, train.x, train.xScale, train.n, features));
   }
   if (data.labelNames !== undefined) target.labelNames = [...data.labelNames];
   const x =
     target.preprocessing === null
       ? train.x
-      : preprocessRows(target.preprocessing, train.x, train.xScale, features, 0, train.n, new Float32Array(train.n * features));
+      : await runYielding(
+          preprocessRowsJob(target.preprocessing, train.x, train.xScale, features, 0, train.n, new Float32Array(train.n * features)),
+        );
   const state = stateFor(target, options.optimizer.kind);
-  const trainer = target.backend.createTrainer(
+  const trainer = await target.backend.createTrainer(
     target.plan,
     target.params,
     state,
@@ -127,7 +133,7 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
       const log: EpochLog = { epoch, lr, loss: result.lossSum / result.samples, seconds: 0 };
       if (train.labels) log.accuracy = result.correct / result.samples;
       if (validationSet) {
-        const evaluation = target.evaluateChecked(validationSet);
+        const evaluation = await target.evaluateCheckedAsync(validationSet);
         log.valLoss = evaluation.loss;
         if (evaluation.accuracy !== undefined) log.valAccuracy = evaluation.accuracy;
       }

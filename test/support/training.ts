@@ -41,7 +41,7 @@ export async function train(backend: Backend, p: Plan, optimizer: OptimizerSetti
   const params = new Float32Array(p.size);
   initializeParameters(params, p, options.seed);
   const state: OptimizerState = { optimizer: optimizer.kind, step: 0, moments: new Float32Array(optimizerOp(optimizer.kind).slots * p.size) };
-  const trainer = backend.createTrainer(p, params, state, data, {
+  const trainer = await backend.createTrainer(p, params, state, data, {
     optimizer,
     batchSize: options.batchSize,
     threads: options.threads,
