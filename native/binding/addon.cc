@@ -45,12 +45,14 @@ Napi::Value ChooseThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, descent::choose_threads(plan, static_cast<int>(batch), static_cast<int>(threads)));
 }
 
-// threadLeases(): { leased, peak } threads of the process-wide CPU share
-// (kernels/thread_pool.h ThreadLease), now and at most so far.
+// threadLeases(): { leases, threads, peakExtra } of the process-wide CPU
+// share (kernels/thread_pool.h ThreadLease).
 Napi::Value ThreadLeases(const Napi::CallbackInfo& info) {
+  const descent::ThreadLease::Usage usage = descent::ThreadLease::usage();
   Napi::Object result = Napi::Object::New(info.Env());
-  result.Set("leased", descent::ThreadLease::leased());
-  result.Set("peak", descent::ThreadLease::peak());
+  result.Set("leases", usage.leases);
+  result.Set("threads", usage.threads);
+  result.Set("peakExtra", usage.peak_extra);
   return result;
 }
 

@@ -153,32 +153,30 @@ int threads_for_work(double flops, int batch, int requested, int max_threads, do
 
 namespace {
 std::mutex lease_mutex;
+int lease_count = 0;
 int leased_threads = 0;
-int peak_threads = 0;
+int peak_extra_threads = 0;
 }  // namespace
 
 ThreadLease::ThreadLease(int wanted, bool named) {
   std::lock_guard<std::mutex> lock(lease_mutex);
   const int wanted_or_one = std::max(1, wanted);
   threads_ = named ? wanted_or_one : std::max(1, std::min(wanted_or_one, available_cpus() - leased_threads));
+  lease_count += 1;
   leased_threads += threads_;
-  peak_threads = std::max(peak_threads, leased_threads);
+  peak_extra_threads = std::max(peak_extra_threads, leased_threads - lease_count);
 }
 
 ThreadLease::~ThreadLease() {
   if (threads_ == 0) return;
   std::lock_guard<std::mutex> lock(lease_mutex);
+  lease_count -= 1;
   leased_threads -= threads_;
 }
 
-int ThreadLease::leased() {
+ThreadLease::Usage ThreadLease::usage() {
   std::lock_guard<std::mutex> lock(lease_mutex);
-  return leased_threads;
-}
-
-int ThreadLease::peak() {
-  std::lock_guard<std::mutex> lock(lease_mutex);
-  return peak_threads;
+  return {lease_count, leased_threads, peak_extra_threads};
 }
 
 }  // namespace descent

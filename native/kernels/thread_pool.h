@@ -88,9 +88,12 @@ class ThreadLease {
   ThreadLease& operator=(ThreadLease&&) = delete;
   int threads() const { return threads_; }
 
-  // Threads leased now, and the most leased at once since the process started.
-  static int leased();
-  static int peak();
+  struct Usage {
+    int leases;      // leases held now
+    int threads;     // threads they hold
+    int peak_extra;  // the most threads ever held beyond one per lease (at most CPUs - 1 unless named)
+  };
+  static Usage usage();
 
  private:
   int threads_;

@@ -129,8 +129,12 @@ export interface NativeAddon {
   predict(plan: Plan, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void;
   /** predict on a worker thread, on copies of params and x made when called. */
   predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array>;
-  /** Threads of the process-wide CPU share leased now by trainers and predict calls, and the most at once so far. */
-  threadLeases(): { leased: number; peak: number };
+  /**
+   * The process-wide CPU share: leases held now by trainers and predict
+   * calls, the threads they hold, and the most threads ever held beyond
+   * one per lease (at most availableCpus() - 1 unless a count was named).
+   */
+  threadLeases(): { leases: number; threads: number; peakExtra: number };
   readonly Trainer: new (
     plan: Plan,
     params: Float32Array,
