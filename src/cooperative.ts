@@ -43,12 +43,42 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** The index of the first non-finite value in values, or -1; yields between slices. */
-export function* firstNonFiniteJob(values: Float32Array): Job<number> {
-  for (let start = 0; start < values.length; start += SLICE_VALUES) {
-    const end = Math.min(values.length, start + SLICE_VALUES);
+/** An array a job reads, with the length it had when the job began. */
+export interface Watched {
+  readonly name: string;
+  readonly values: ArrayLike<number>;
+  readonly length: number;
+}
+
+export function watch(name: string, values: ArrayLike<number>): Watched {
+  return { name, values, length: values.length };
+}
+
+/**
+ * A yield after which every array the job reads must still be whole: JS
+ * may have run meanwhile, and a transferred buffer reads as empty.
+ */
+export function* pause(...reads: Watched[]): Job<void> {
+  yield;
+  expectWhole(...reads);
+}
+
+/** Throws when an array a job reads lost its length since it was watched. */
+export function expectWhole(...reads: Watched[]): void {
+  for (const { name, values, length } of reads) {
+    if (values.length !== length) {
+      throw new TypeError(`${name} changed length (its buffer transferred?) while it was being read: it had ${length} values, now ${values.length}`);
+    }
+  }
+}
+
+/** The index of the first non-finite value in values (called name), or -1; yields between slices. */
+export function* firstNonFiniteJob(name: string, values: Float32Array): Job<number> {
+  const reads = watch(name, values);
+  for (let start = 0; start < reads.length; start += SLICE_VALUES) {
+    const end = Math.min(reads.length, start + SLICE_VALUES);
     for (let i = start; i < end; i++) if (!Number.isFinite(values[i])) return i;
-    yield;
+    yield* pause(reads);
   }
   return -1;
 }

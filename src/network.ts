@@ -5,7 +5,7 @@
 import { selectBackend, type BackendChoice } from './backend/select.js';
 import type { Backend, OptimizerState } from './backend/types.js';
 import { explicitPlan, initializeParameters, shorthandPlan } from './build-plan.js';
-import { rowsPerSlice, runYielding, yieldToEventLoop } from './cooperative.js';
+import { expectWhole, runYielding, watch, yieldToEventLoop } from './cooperative.js';
 import { checkDataset, checkDatasetJob, DEFAULT_BYTE_SCALE, inputRows, inputRowsJob, type CheckedData, type Dataset } from './data/dataset.js';
 import { preprocessRows, preprocessRowsJob, type Preprocessing } from './data/preprocess.js';
 import { predictedClass } from './ops/activations/apply.js';
@@ -165,8 +165,9 @@ export class Network {
 
   /** evaluateAsync() on data already checked (fit's validation set). */
   async evaluateCheckedAsync(data: CheckedData): Promise<Evaluation> {
+    const answers = watch('data.y', data.labels ?? data.targets!);
     const outputs = await this.outputsOfAsync(data.x, data.xScale, data.n);
-    await yieldToEventLoop();
+    expectWhole(answers);
     return this.evaluationOf(data, outputs);
   }
 
@@ -211,11 +212,14 @@ export class Network {
   private async outputsOfAsync(x: Float32Array | Uint8Array, xScale: number, n: number): Promise<Float32Array> {
     const { inputs, outputs } = this;
     const out = new Float32Array(n * outputs);
-    const chunk = Math.min(n, this.backend.name === 'native' ? rowsPerSlice(inputs) * 16 : jsPredictRows(this.plan));
+    const chunk = Math.min(n, this.backend.predictAsyncRows(this.plan));
     let running: { start: number; result: Promise<Float32Array> } | null = null;
     for (let start = 0; start < n + chunk; start += chunk) {
       let next: { start: number; result: Promise<Float32Array> } | null = null;
       if (start < n) {
+        if (x.length !== n * inputs) {
+          throw new TypeError(`x changed length (its buffer transferred?) while it was being read: it had ${n * inputs} values, now ${x.length}`);
+        }
         const count = Math.min(chunk, n - start);
         const rows =
           this.preprocessing === null && x instanceof Float32Array
@@ -227,7 +231,7 @@ export class Network {
       }
       if (running) out.set(await running.result, running.start * outputs);
       running = next;
-      if (this.backend.name !== 'native') await yieldToEventLoop();
+      await yieldToEventLoop();
     }
     return out;
   }
@@ -286,14 +290,4 @@ function classesOf(outputs: Float32Array, width: number): Int32Array {
   const classes = new Int32Array(n);
   for (let r = 0; r < n; r++) classes[r] = predictedClass(outputs, r * width, width);
   return classes;
-}
-
-/**
- * Rows the js backend predicts between two turns of the event loop: about
- * 2^21 multiply-adds, a few ms of the reference forward pass.
- */
-function jsPredictRows(plan: Plan): number {
-  let macs = 0;
-  for (const layer of denseLayers(plan)) macs += layer.inputs * layer.units;
-  return Math.max(1, Math.floor((1 << 21) / Math.max(1, macs)));
 }

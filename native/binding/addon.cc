@@ -3,7 +3,7 @@
 //   availableCpus(), chooseThreads(plan, batchSize, threads),
 //   kernels: { denseForward, denseBackward, activationForward, activationBackward,
 //              outputLoss, optimizerUpdate, dropoutForward, dropoutBackward, sgemm },
-//   predict(plan, params, x, n, out), predictAsync(plan, params, x, n), threadLeases(), Trainer.
+//   predict(plan, params, x, n, out), predictChunkRows, predictAsync(plan, params, x, n), threadLeases(), Trainer.
 #include <napi.h>
 
 #include <string>
@@ -74,6 +74,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("chooseThreads", Napi::Function::New(env, ChooseThreads, "chooseThreads"));
   exports.Set("kernels", KernelsObject(env));
   exports.Set("predict", Napi::Function::New(env, Predict, "predict"));
+  exports.Set("predictChunkRows", Napi::Number::New(env, static_cast<double>(descent::kPredictChunk)));
   exports.Set("predictAsync", Napi::Function::New(env, PredictAsync, "predictAsync"));
   exports.Set("threadLeases", Napi::Function::New(env, ThreadLeases, "threadLeases"));
   exports.Set("Trainer", TrainerWrap::Define(env));

@@ -22,7 +22,6 @@ constexpr double kMinFlopsForTwoThreads = 2.0e6;
 // Beyond two threads (not measured here: this machine has two cores) each
 // more thread must bring this much work.
 constexpr double kMinFlopsPerThreadBeyondTwo = 4.0e6;
-constexpr long kPredictChunk = 256;
 // Starting a thread for a predict call costs ~50 us: worth it from about
 // this much forward work per thread.
 constexpr double kMinPredictFlopsPerThread = 2.0e7;

@@ -106,6 +106,11 @@ double step_flops(const CompiledPlan& plan, int batch);
 // use) as the work per step grows, and never fewer than 8 rows per thread.
 int choose_threads(const CompiledPlan& plan, int batch, int requested);
 
+// predict computes rows in chunks of this many, counted from row 0 (the
+// addon exports it as predictChunkRows: predictAsync callers cut their
+// calls in whole chunks to get the same bits).
+constexpr long kPredictChunk = 256;
+
 // The most threads a step or a prediction is split over (the public
 // `threads` option's upper bound; the bindings refuse more).
 constexpr int kMaxThreads = 64;

@@ -15,7 +15,7 @@ import { LOSSES_BY_NAME } from '../ops/losses/index.js';
 import { OPTIMIZERS_BY_NAME } from '../ops/optimizers/index.js';
 import type { UpdateHyper } from '../ops/types.js';
 import type { Plan } from '../plan.js';
-import { yieldToEventLoop } from '../cooperative.js';
+import { rowsPerSlice, yieldToEventLoop } from '../cooperative.js';
 import { rebuildCommand } from '../io/descent-version.js';
 import type { Backend, EpochRequest, EpochResult, OptimizerSettings, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
 
@@ -127,6 +127,8 @@ export interface NativeAddon {
   chooseThreads(plan: Plan, batchSize: number, threads: number): number;
   readonly kernels: NativeKernels;
   predict(plan: Plan, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void;
+  /** predict computes rows in chunks of this many, counted from row 0. */
+  readonly predictChunkRows: number;
   /** predict on a worker thread, on copies of params and x made when called. */
   predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array>;
   /**
@@ -396,6 +398,11 @@ export const nativeBackend: Backend = {
   },
   createTrainer(plan, params, state, data, options): Promise<Trainer> {
     return NativeTrainer.create(plan, params, state, data, options);
+  },
+  predictAsyncRows(plan: Plan): number {
+    // About 1M input values (a copy of a few ms on the JS thread), in whole predict chunks.
+    const chunk = loadNativeAddon().predictChunkRows;
+    return Math.max(1, Math.floor((rowsPerSlice(plan.inputs) * 16) / chunk)) * chunk;
   },
   async predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array> {
     const addon = loadNativeAddon();

@@ -5,7 +5,7 @@
  */
 import { optimizerOp } from '../ops/optimizers/index.js';
 import type { UpdateHyper } from '../ops/types.js';
-import type { Plan } from '../plan.js';
+import { denseLayers, type Plan } from '../plan.js';
 import { ReferenceDriver } from './reference-driver.js';
 import type { Backend, EpochRequest, EpochResult, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
 
@@ -123,6 +123,12 @@ export const referenceBackend: Backend = {
   unsupported: () => null,
   async createTrainer(plan, params, state, data, options): Promise<Trainer> {
     return new ReferenceTrainer(plan, params, state, data, options);
+  },
+  predictAsyncRows(plan: Plan): number {
+    // About 2^21 multiply-adds: a few ms of the reference forward pass.
+    let macs = 0;
+    for (const layer of denseLayers(plan)) macs += layer.inputs * layer.units;
+    return Math.max(1, Math.floor((1 << 21) / Math.max(1, macs)));
   },
   async predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array> {
     const out = new Float32Array(n * plan.outputs);

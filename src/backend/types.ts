@@ -119,4 +119,10 @@ export interface Backend {
    * JS thread.
    */
   predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array>;
+  /**
+   * Rows a predictAsync call should take: a few ms of work on the JS
+   * thread, and (native) whole chunks of the addon's predict, so that
+   * outputs are the same bits as predict's.
+   */
+  predictAsyncRows(plan: Plan): number;
 }

@@ -2,7 +2,7 @@
  * A dataset as users hand it to descent, and the checks that turn it into
  * the arrays the backends read.
  */
-import { firstNonFiniteJob, rowsPerSlice, runNow, SLICE_VALUES, type Job } from '../cooperative.js';
+import { firstNonFiniteJob, pause, rowsPerSlice, runNow, SLICE_VALUES, watch, type Job } from '../cooperative.js';
 import { describe } from '../validate.js';
 
 /**
@@ -82,7 +82,7 @@ export function* checkDatasetJob(name: string, data: unknown, features: number, 
       `${name}.x must have n x features = ${n} x ${features} = ${n * features} values, received ${d.x.length}`,
     );
   }
-  const badX = d.x instanceof Float32Array ? yield* firstNonFiniteJob(d.x) : -1;
+  const badX = d.x instanceof Float32Array ? yield* firstNonFiniteJob(`${name}.x`, d.x) : -1;
   if (badX >= 0) {
     throw new RangeError(
       `${name}.x must hold finite numbers, received ${d.x[badX]} at row ${Math.floor(badX / features)}, column ${badX % features}`,
@@ -118,6 +118,7 @@ function* checkLabels(name: string, y: ArrayLike<number>, n: number, classes: un
     throw new RangeError(`${name}.y must have n = ${n} class indices, received ${y.length}`);
   }
   const labels = y instanceof Int32Array ? y : new Int32Array(n);
+  const reads = watch(`${name}.y`, y);
   for (let i = 0; i < n; i++) {
     const label = y[i];
     if (!Number.isInteger(label) || label < 0 || label >= classes) {
@@ -126,7 +127,7 @@ function* checkLabels(name: string, y: ArrayLike<number>, n: number, classes: un
       );
     }
     labels[i] = label;
-    if (i % SLICE_VALUES === SLICE_VALUES - 1) yield;
+    if (i % SLICE_VALUES === SLICE_VALUES - 1) yield* pause(reads);
   }
   return labels;
 }
@@ -142,7 +143,7 @@ function* checkTargets(name: string, y: ArrayLike<number>, n: number, outputs: n
       `${name}.y must have n x outputs = ${n} x ${outputs} = ${n * outputs} targets, received ${y.length}`,
     );
   }
-  const bad = yield* firstNonFiniteJob(y);
+  const bad = yield* firstNonFiniteJob(`${name}.y`, y);
   if (bad >= 0) {
     throw new RangeError(
       `${name}.y must hold finite numbers, received ${y[bad]} at row ${Math.floor(bad / outputs)}, column ${bad % outputs}`,
@@ -188,11 +189,12 @@ export function* subsetJob(data: Dataset, indices: ArrayLike<number>): Job<Datas
   const width = isClassification ? 1 : data.y.length / data.n;
   const y = isClassification ? new Int32Array(count) : new Float32Array(count * width);
   const sliceRows = rowsPerSlice(features + width);
+  const reads = [watch('data.x', data.x), watch('data.y', data.y)];
   for (let r = 0; r < count; r++) {
     const from = indices[r];
     x.set(data.x.subarray(from * features, (from + 1) * features), r * features);
     for (let k = 0; k < width; k++) y[r * width + k] = data.y[from * width + k];
-    if ((r + 1) % sliceRows === 0) yield;
+    if ((r + 1) % sliceRows === 0) yield* pause(...reads);
   }
   const result: Dataset = { x, y, n: count, features };
   if (data.xScale !== undefined) result.xScale = data.xScale;
@@ -234,7 +236,7 @@ export function* inputRowsJob(name: string, x: unknown, features: number): Job<F
     throw new RangeError(`${name} must hold a whole number of rows of ${features} values (n x ${features}), received ${rows.length} values`);
   }
   if (rows instanceof Float32Array) {
-    const bad = yield* firstNonFiniteJob(rows);
+    const bad = yield* firstNonFiniteJob(name, rows);
     if (bad >= 0) {
       throw new RangeError(`${name} must hold finite numbers, received ${rows[bad]} at row ${Math.floor(bad / features)}, column ${bad % features}`);
     }

@@ -7,7 +7,7 @@
  * - standardize: shift = the training mean, scale = 1 / the standard deviation.
  * A constant feature gets scale 1 (it maps to 0 and stays there).
  */
-import { rowsPerSlice, runNow, type Job } from '../cooperative.js';
+import { pause, rowsPerSlice, runNow, watch, type Job } from '../cooperative.js';
 import { describe } from '../validate.js';
 
 export const PREPROCESSINGS = ['none', 'minmax', 'standardize'] as const;
@@ -45,6 +45,7 @@ export function* fitPreprocessingJob(
 ): Job<Preprocessing | null> {
   if (kind === 'none') return null;
   const sliceRows = rowsPerSlice(features);
+  const reads = watch('data.x', x);
   const shift = new Array<number>(features);
   const scale = new Array<number>(features);
   if (kind === 'minmax') {
@@ -56,7 +57,7 @@ export function* fitPreprocessingJob(
         if (v < min[j]) min[j] = v;
         if (v > max[j]) max[j] = v;
       }
-      if ((r + 1) % sliceRows === 0) yield;
+      if ((r + 1) % sliceRows === 0) yield* pause(reads);
     }
     for (let j = 0; j < features; j++) {
       shift[j] = Math.fround(min[j]);
@@ -68,7 +69,7 @@ export function* fitPreprocessingJob(
   const mean = new Float64Array(features);
   for (let r = 0; r < n; r++) {
     for (let j = 0, i = r * features; j < features; j++, i++) mean[j] += x[i] * xScale;
-    if ((r + 1) % sliceRows === 0) yield;
+    if ((r + 1) % sliceRows === 0) yield* pause(reads);
   }
   for (let j = 0; j < features; j++) mean[j] /= n;
   const squares = new Float64Array(features);
@@ -77,7 +78,7 @@ export function* fitPreprocessingJob(
       const d = x[i] * xScale - mean[j];
       squares[j] += d * d;
     }
-    if ((r + 1) % sliceRows === 0) yield;
+    if ((r + 1) % sliceRows === 0) yield* pause(reads);
   }
   for (let j = 0; j < features; j++) {
     const std = Math.sqrt(squares[j] / n);
@@ -112,8 +113,10 @@ export function* preprocessRowsJob(
   start: number,
   count: number,
   out: Float32Array,
+  name = 'x',
 ): Job<Float32Array> {
   const sliceRows = rowsPerSlice(features);
+  const reads = watch(name, x);
   for (let r = 0; r < count; r++) {
     const from = (start + r) * features;
     const to = r * features;
@@ -121,7 +124,7 @@ export function* preprocessRowsJob(
       const v = Math.fround(x[from + j] * xScale);
       out[to + j] = p === null ? v : Math.fround(Math.fround(v - p.shift[j]) * p.scale[j]);
     }
-    if ((r + 1) % sliceRows === 0) yield;
+    if ((r + 1) % sliceRows === 0) yield* pause(reads);
   }
   return out.subarray(0, count * features);
 }

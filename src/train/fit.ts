@@ -102,7 +102,7 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
     target.preprocessing === null
       ? train.x
       : await runYielding(
-          preprocessRowsJob(target.preprocessing, train.x, train.xScale, features, 0, train.n, new Float32Array(train.n * features)),
+          preprocessRowsJob(target.preprocessing, train.x, train.xScale, features, 0, train.n, new Float32Array(train.n * features), 'data.x'),
         );
   const state = stateFor(target, options.optimizer.kind);
   const trainer = await target.backend.createTrainer(
