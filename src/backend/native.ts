@@ -267,7 +267,12 @@ export function nativeUnsupported(plan: Plan, addon: NativeAddon = loadNativeAdd
     if (!addon.ops.layer.includes(layer.kind)) {
       return new TypeError(`plan[${i}].kind "${layer.kind}" is not in this build of the native addon (built before it existed): ${REBUILD}`);
     }
-    if ((layer.kind === 'activation' || layer.kind === 'output') && !addon.ops.activation[layer.activation]) {
+    if (layer.kind === 'activation' && typeof layer.activation !== 'string') {
+      return new TypeError(
+        `plan[${i}].activation is the custom activation "${layer.activation.name}", which the native backend cannot run (it runs only the built-in activations): use backend 'js' or 'auto'`,
+      );
+    }
+    if ((layer.kind === 'activation' || layer.kind === 'output') && !addon.ops.activation[String(layer.activation)]) {
       return new TypeError(`plan[${i}].activation "${layer.activation}" is not in this build of the native addon (built before it existed): ${REBUILD}`);
     }
     if (layer.kind === 'output' && !addon.ops.loss[layer.loss]) {
