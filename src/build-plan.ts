@@ -165,7 +165,7 @@ function checkLayerSizes(value: unknown): number[] {
  * which feeds the output, that of the activation before it; 2 (ReLU's)
  * in a plan without any.
  */
-function heGain2(plan: Plan, index: number): number {
+export function heGain2(plan: Plan, index: number): number {
   const layers = plan.layers;
   for (let i = index + 1; i < layers.length && layers[i].kind !== 'dense'; i++) {
     const layer = layers[i];
