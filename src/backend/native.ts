@@ -16,6 +16,7 @@ import { OPTIMIZERS_BY_NAME } from '../ops/optimizers/index.js';
 import type { UpdateHyper } from '../ops/types.js';
 import type { Plan } from '../plan.js';
 import { rebuildCommand } from '../io/descent-version.js';
+import type { LayerStats } from './layer-stats.js';
 import type { Backend, EpochRequest, EpochResult, OptimizerSettings, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
 
 /** The ABI version this file speaks (native/binding/addon.cc kAbiVersion). */
@@ -79,6 +80,8 @@ export interface NativeTrainerConfig {
   /** Updates already applied to the state (Adam's bias correction continues from it). */
   step: number;
   optimizer: OptimizerSettings;
+  /** Collect per-layer statistics every epoch (layerStats()). Default false. */
+  probe?: boolean;
 }
 
 /**
@@ -99,6 +102,8 @@ export interface NativeTrainerHandle {
   readonly step: number;
   readonly running: boolean;
   readonly disposed: boolean;
+  /** The last epoch's per-layer statistics; only for a trainer made with config.probe. */
+  layerStats(): LayerStats[];
 }
 
 /** The addon's op tables, generated from native/kernels/ops.h. */
@@ -302,6 +307,7 @@ const ABORTED_BEFORE_START: EpochResult = {
 
 export class NativeTrainer implements Trainer {
   private readonly handle: NativeTrainerHandle;
+  private readonly probe: boolean;
 
   constructor(
     plan: Plan,
@@ -319,7 +325,9 @@ export class NativeTrainer implements Trainer {
       seed: options.seed,
       step: state.step,
       optimizer: options.optimizer,
+      probe: options.probe ?? false,
     };
+    this.probe = options.probe ?? false;
     const holder = new Error();
     try {
       this.handle = new addon.Trainer(plan, params, state.moments, data, config);
@@ -342,7 +350,7 @@ export class NativeTrainer implements Trainer {
     try {
       const { step, ...result } = await this.handle.trainEpoch(order, batchSize, lr, epoch, request.syncState ?? true);
       this.state.step = step;
-      return result;
+      return this.probe ? { ...result, layerStats: this.handle.layerStats() } : result;
     } catch (error) {
       throw withJsStack(error, holder);
     } finally {
