@@ -2,7 +2,7 @@
  * `descent train`'s work: read the data, split it, build the network, fit
  * it with progress (and --log, --checkpoint, --resume), test it, save it.
  */
-import { Network } from '../../network.js';
+import { Network, type NetworkOptions } from '../../network.js';
 import type { Dataset } from '../../data/dataset.js';
 import { readModelFile } from '../../io/model-io.js';
 import { descentVersion } from '../../io/descent-version.js';
@@ -32,16 +32,7 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
   const data = await resolveData(flags.data, csvOptionsOf(flags));
   checkNetworkFitsData(flags, data.train);
   const { train, test } = splitOf(data, flags);
-  const network = new Network({
-    layers: flags.layers,
-    activation: flags.activation,
-    output: flags.output,
-    loss: flags.loss,
-    dropout: flags.dropout,
-    init: flags.init,
-    seed: flags.seed,
-    backend: flags.backend,
-  });
+  const network = new Network(networkOptionsOf(flags));
   const fitOptions: FitOptions = {
     epochs: flags.epochs,
     batchSize: flags.batchSize,
@@ -99,7 +90,13 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
   return summary;
 }
 
-function splitOf(data: ResolvedData, flags: TrainFlags): { train: Dataset; test: Dataset } {
+/** The network the flags describe. */
+export function networkOptionsOf(flags: TrainFlags): NetworkOptions {
+  const { layers, activation, output, loss, dropout, init, seed, backend } = flags;
+  return { layers, activation, output, loss, dropout, init, seed, backend };
+}
+
+export function splitOf(data: ResolvedData, flags: TrainFlags): { train: Dataset; test: Dataset } {
   if (data.split === 'given') return { train: data.train, test: data.test! };
   return testSplit(data.train, flags.testFraction, flags.seed);
 }
