@@ -1,15 +1,12 @@
 /** `descent doctor`: why a network does not learn, from the flags `descent train` takes. */
 import { Command } from 'commander';
 import { diagnose } from '../../diagnose/diagnose.js';
-import { csvOptionsOf } from '../csv-flags.js';
-import { resolveData } from '../datasets.js';
 import { doctorLines, useColour } from '../doctor-text.js';
 import { interruptible } from '../interrupt.js';
 import { printJson, printLines } from '../output.js';
-import { checkNetworkFitsData } from '../train/data-checks.js';
 import { addTrainFlags } from '../train/flag-definitions.js';
 import { resolveTrainFlags, type TrainFlags } from '../train/flags.js';
-import { networkOptionsOf, splitOf } from '../train/run.js';
+import { networkOptionsOf, stepOptionsOf, trainAndTestOf } from '../train/run.js';
 
 const HELP = `
 Takes the flags of descent train, so a train command line runs as a doctor by changing its
@@ -34,21 +31,8 @@ export function doctorCommand(): Command {
     .action(async (raw: TrainFlags, self: Command) => {
       const flags = resolveTrainFlags(raw, (key) => self.getOptionValueSource(key));
       const report = await interruptible(async () => {
-        const data = await resolveData(flags.data, csvOptionsOf(flags));
-        checkNetworkFitsData(flags, data.train);
-        const { train, test } = splitOf(data, flags);
-        return diagnose(networkOptionsOf(flags), train, {
-          test,
-          batchSize: flags.batchSize,
-          optimizer: flags.optimizer,
-          lr: flags.lr,
-          momentum: flags.momentum,
-          nesterov: flags.nesterov,
-          weightDecay: flags.weightDecay,
-          seed: flags.seed,
-          threads: flags.threads,
-          preprocess: flags.preprocess,
-        });
+        const { train, test } = await trainAndTestOf(flags);
+        return diagnose(networkOptionsOf(flags), train, { ...stepOptionsOf(flags), test });
       });
       await (flags.json ? printJson({ command: 'doctor', ...report }) : printLines(doctorLines(report, useColour(process.stdout))));
     });

@@ -29,22 +29,12 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
     if (resolvePath(path) === resolvePath(flags.data)) throw new Error(`${flag} ${path} is the --data file: write the output to another path`);
     await checkWritable(flag, path);
   }
-  const data = await resolveData(flags.data, csvOptionsOf(flags));
-  checkNetworkFitsData(flags, data.train);
-  const { train, test } = splitOf(data, flags);
+  const { train, test } = await trainAndTestOf(flags);
   const network = new Network(networkOptionsOf(flags));
   const fitOptions: FitOptions = {
+    ...stepOptionsOf(flags),
     epochs: flags.epochs,
-    batchSize: flags.batchSize,
-    optimizer: flags.optimizer,
-    lr: flags.lr,
-    momentum: flags.momentum,
-    nesterov: flags.nesterov,
-    weightDecay: flags.weightDecay,
     schedule: flags.schedule,
-    seed: flags.seed,
-    threads: flags.threads,
-    preprocess: flags.preprocess,
     validation: flags.valFraction,
     earlyStopping: flags.earlyStopping === undefined ? undefined : { patience: flags.earlyStopping },
     checkpoint: flags.checkpoint === undefined ? undefined : { path: flags.checkpoint, every: flags.checkpointEvery ?? 1 },
@@ -96,7 +86,20 @@ export function networkOptionsOf(flags: TrainFlags): NetworkOptions {
   return { layers, activation, output, loss, dropout, init, seed, backend };
 }
 
-export function splitOf(data: ResolvedData, flags: TrainFlags): { train: Dataset; test: Dataset } {
+/** The settings of a training step the flags name (what `fit` and `diagnose` share). */
+export function stepOptionsOf(flags: TrainFlags) {
+  const { batchSize, optimizer, lr, momentum, nesterov, weightDecay, seed, threads, preprocess } = flags;
+  return { batchSize, optimizer, lr, momentum, nesterov, weightDecay, seed, threads, preprocess };
+}
+
+/** The data the flags name, checked against the network's sizes, and its train / test split. */
+export async function trainAndTestOf(flags: TrainFlags): Promise<{ train: Dataset; test: Dataset }> {
+  const data = await resolveData(flags.data, csvOptionsOf(flags));
+  checkNetworkFitsData(flags, data.train);
+  return splitOf(data, flags);
+}
+
+function splitOf(data: ResolvedData, flags: TrainFlags): { train: Dataset; test: Dataset } {
   if (data.split === 'given') return { train: data.train, test: data.test! };
   return testSplit(data.train, flags.testFraction, flags.seed);
 }
