@@ -16,7 +16,7 @@ export const activation: LayerKindOp<ActivationLayer> = {
     if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(ACTIVATIONS, name) || !activationOp(name).hidden) {
       const output = typeof name === 'string' && Object.prototype.hasOwnProperty.call(ACTIVATIONS, name);
       throw new TypeError(
-        `${at}.activation must be one of ${HIDDEN_ACTIVATIONS.map((a) => `"${a}"`).join(', ')}, received ${describe(name)}, or a custom activation { name, f, derivative }` +
+        `${at}.activation must be one of ${HIDDEN_ACTIVATIONS.map((a) => `"${a}"`).join(', ')} or a custom activation { name, f, derivative }, received ${describe(name)}` +
           (output ? ` (an output activation: use it in the { kind: 'output' } layer)` : ''),
       );
     }
