@@ -16,6 +16,7 @@ import { printTable } from './report.mjs';
 import { addSample, summarizePeak, summarizeRows } from './summary.mjs';
 import { compareDigits } from './digits.mjs';
 import { compareFashionMnist } from './fashion-mnist.mjs';
+import { timeDoctor } from './doctor.mjs';
 import { measurePredictMemory } from './predict-memory.mjs';
 import { nativeAvailable } from '../dist/backend/native.js';
 
@@ -38,6 +39,7 @@ const HELP = `npm run bench -- [options]
   --no-digits         skip descent train --data digits on js and native (seeds 0-4)
   --no-fashion        skip descent train --data fashion-mnist against PyTorch (a few minutes)
   --no-predict        skip descent predict over a generated 1,000,000-row CSV (its peak RSS)
+  --no-doctor         skip timing diagnose() on the digits (target: under 2 s)
   --only-jobs         run only the jobs above (no trial table)
   --json              print the results as JSON instead of a table
   -h, --help          this text
@@ -64,6 +66,7 @@ function parseOptions() {
         'no-digits': { type: 'boolean', default: false },
         'no-fashion': { type: 'boolean', default: false },
         'no-predict': { type: 'boolean', default: false },
+        'no-doctor': { type: 'boolean', default: false },
         'only-jobs': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -107,6 +110,7 @@ function parseOptions() {
     digits: !values['no-digits'],
     fashion: !values['no-fashion'],
     predict: !values['no-predict'],
+    doctor: !values['no-doctor'],
     onlyJobs: values['only-jobs'],
     json: values.json,
   };
@@ -199,6 +203,7 @@ async function main() {
   const digits = options.digits ? compareDigits(nativeAvailable() ? ['js', 'native'] : ['js'], log) : null;
   const fashion = options.fashion ? compareFashionMnist(log) : null;
   const predict = options.predict ? await measurePredictMemory(log) : null;
+  const doctor = options.doctor ? await timeDoctor(log) : null;
   const machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
@@ -207,7 +212,7 @@ async function main() {
     blas: peak?.blas ?? null,
   };
   const skipped = Object.fromEntries(contestants.filter((c) => c.skipped).map((c) => [c.name, c.skipped]));
-  const result = { machine, sgemmPeak: peak, rounds: options.rounds, rows, memory, digits, fashion, predict, skipped };
+  const result = { machine, sgemmPeak: peak, rounds: options.rounds, rows, memory, digits, fashion, predict, doctor, skipped };
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else printTable(result);
 }

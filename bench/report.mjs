@@ -9,7 +9,7 @@ function fixed(value, digits) {
   return value === null || value === undefined ? '-' : value.toFixed(digits);
 }
 
-export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, fashion, predict, skipped }) {
+export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, fashion, predict, doctor, skipped }) {
   const out = [];
   out.push(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
   if (sgemmPeak) {
@@ -48,6 +48,11 @@ export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, f
     if (digits.nativeSpeedup) {
       out.push(`  native: ${digits.nativeSpeedup.toFixed(1)}x faster, accuracy ${digits.accuracyGapPoints >= 0 ? '+' : ''}${digits.accuracyGapPoints.toFixed(2)} points vs js`);
     }
+  }
+  if (doctor) {
+    out.push('');
+    out.push(`diagnose() on the digits (target under ${doctor.targetSeconds} s): ${doctor.pass ? 'pass' : 'FAIL'}`);
+    for (const c of doctor.cases) out.push(`  ${c.name}: worst ${c.worstSeconds.toFixed(3)} s (${c.seconds.map((s) => s.toFixed(3)).join(', ')})`);
   }
   if (fashion) {
     out.push('');

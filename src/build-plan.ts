@@ -7,6 +7,7 @@
  * Every descriptor is checked here, with messages naming its index and field.
  */
 import { ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, activationOp } from './ops/activations/index.js';
+import { checkCustomActivation, isCustomActivation, layerActivationOp, type LayerActivation } from './ops/activations/custom.js';
 import { LAYER_KIND_NAMES, layerKind } from './ops/layers/index.js';
 import { LOSSES, LOSSES_BY_NAME } from './ops/losses/index.js';
 import type { InitName } from './ops/types.js';
@@ -39,7 +40,9 @@ function defaultInitFor(activations: readonly string[]): InitName {
 /** The plan the shorthand stands for. */
 export function shorthandPlan(o: ShorthandOptions): Plan {
   const sizes = checkLayerSizes(o.layers);
-  const activation = expectOneOf('activation', o.activation ?? 'relu', HIDDEN_ACTIVATIONS);
+  const activation: LayerActivation = isCustomActivation(o.activation)
+    ? checkCustomActivation('activation', o.activation)
+    : expectOneOf('activation', o.activation ?? 'relu', HIDDEN_ACTIVATIONS);
   const output = expectOneOf('output', o.output ?? 'softmax', OUTPUT_ACTIVATIONS);
   const loss = expectOneOf('loss', o.loss ?? activationOp(output).defaultLoss ?? 'mse', LOSSES);
   const accepted = LOSSES_BY_NAME[loss].outputs as readonly string[];
@@ -61,7 +64,7 @@ export function shorthandPlan(o: ShorthandOptions): Plan {
   }
   specs.push({ kind: 'dense', units: sizes[sizes.length - 1] });
   specs.push({ kind: 'output', activation: output, loss });
-  const init = o.init === undefined ? activationOp(activation).init : o.init;
+  const init = o.init === undefined ? layerActivationOp(activation).init : o.init;
   return resolvePlan(sizes[0], specs, init, { messages: 'shorthand', sizes, layers: 'plan' });
 }
 
@@ -162,15 +165,15 @@ function checkLayerSizes(value: unknown): number[] {
  * which feeds the output, that of the activation before it; 2 (ReLU's)
  * in a plan without any.
  */
-function heGain2(plan: Plan, index: number): number {
+export function heGain2(plan: Plan, index: number): number {
   const layers = plan.layers;
   for (let i = index + 1; i < layers.length && layers[i].kind !== 'dense'; i++) {
     const layer = layers[i];
-    if (layer.kind === 'activation') return activationOp(layer.activation).gain2;
+    if (layer.kind === 'activation') return layerActivationOp(layer.activation).gain2;
   }
   for (let i = index - 1; i >= 0; i--) {
     const layer = layers[i];
-    if (layer.kind === 'activation') return activationOp(layer.activation).gain2;
+    if (layer.kind === 'activation') return layerActivationOp(layer.activation).gain2;
   }
   return 2;
 }

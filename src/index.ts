@@ -39,3 +39,6 @@ export { encodeModel, decodeModel } from './io/model-file.js';
 export { MODEL_FORMAT_VERSION, type ModelParts, type DecodedModel, type JsonObject } from './io/model-header.js';
 export type { ModelJSON } from './io/model-json.js';
 export type { SaveOptions, LoadOptions } from './io/network-model.js';
+export { diagnose, DEFAULT_PROBE_STEPS, type DiagnoseOptions, type DoctorReport } from './diagnose/diagnose.js';
+export { FINDING_CODES, type Finding, type FindingCode, type Severity, type Evidence } from './diagnose/findings.js';
+export type { CustomActivation, LayerActivation } from './ops/activations/custom.js';

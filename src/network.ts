@@ -9,7 +9,8 @@ import { expectWhole, runYielding, watch, yieldToEventLoop } from './cooperative
 import { checkDataset, checkDatasetJob, DEFAULT_BYTE_SCALE, inputRows, inputRowsJob, type CheckedData, type Dataset } from './data/dataset.js';
 import { preprocessRows, preprocessRowsJob, type Preprocessing } from './data/preprocess.js';
 import { predictedClass } from './ops/activations/apply.js';
-import type { HiddenActivation, OutputActivation } from './ops/activations/index.js';
+import type { OutputActivation } from './ops/activations/index.js';
+import type { LayerActivation } from './ops/activations/custom.js';
 import type { LossName } from './ops/losses/index.js';
 import type { InitName } from './ops/types.js';
 import { denseLayers, layerSizes, outputLayer, type LayerSpec, type Plan } from './plan.js';
@@ -29,8 +30,8 @@ import { describe, expectKnownKeys, expectNonNegativeInteger, expectObject } fro
 export interface NetworkOptions {
   /** Layer sizes, inputs first: [64, 128, 10] is one hidden layer of 128. */
   layers?: readonly number[];
-  /** Hidden activation. Default 'relu'. */
-  activation?: HiddenActivation;
+  /** Hidden activation: a name, or a custom { name, f, derivative } (js backend only). Default 'relu'. */
+  activation?: LayerActivation;
   /** Output activation. Default 'softmax'. */
   output?: OutputActivation;
   /** Default: cross-entropy for softmax, binary-cross-entropy for sigmoid, mse otherwise. */
@@ -104,7 +105,7 @@ export class Network {
     return layerSizes(this.plan);
   }
   /** The first hidden activation ('linear' when there is none). */
-  get activation(): HiddenActivation {
+  get activation(): LayerActivation {
     const first = this.plan.layers.find((layer) => layer.kind === 'activation');
     return first?.kind === 'activation' ? first.activation : 'linear';
   }

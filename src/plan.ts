@@ -6,6 +6,7 @@
  */
 import type { ActivationName, HiddenActivation, OutputActivation } from './ops/activations/index.js';
 import type { LossName } from './ops/losses/index.js';
+import type { LayerActivation } from './ops/activations/custom.js';
 import type { InitName } from './ops/types.js';
 
 /** y = x W + b; W is (inputs, units) row-major at weightOffset, b (units) at biasOffset. */
@@ -21,7 +22,8 @@ export interface DenseLayer {
 
 export interface ActivationLayer {
   kind: 'activation';
-  activation: HiddenActivation;
+  /** A registry name, or a custom activation { name, f, derivative } (js backend only; not storable). */
+  activation: LayerActivation;
 }
 
 /** Inverted dropout while training; the identity in predict and evaluate. */
@@ -51,7 +53,7 @@ export interface Plan {
 /** A layer as a user writes it: the kind and its own fields; offsets and widths are filled in. */
 export type LayerSpec =
   | { kind: 'dense'; units: number; init?: InitName }
-  | { kind: 'activation'; activation: HiddenActivation }
+  | { kind: 'activation'; activation: LayerActivation }
   | { kind: 'dropout'; rate: number }
   | { kind: 'output'; activation: OutputActivation; loss?: LossName };
 
@@ -70,9 +72,20 @@ export function layerSizes(plan: Plan): number[] {
   return [plan.inputs, ...denseLayers(plan).map((layer) => layer.units)];
 }
 
-/** The activation names a plan uses, hidden and output. */
+/** The registry activation names a plan uses, hidden and output (custom activations left out). */
 export function activationsOf(plan: Plan): ActivationName[] {
   const names: ActivationName[] = [];
-  for (const layer of plan.layers) if (layer.kind === 'activation' || layer.kind === 'output') names.push(layer.activation);
+  for (const layer of plan.layers) {
+    if ((layer.kind === 'activation' || layer.kind === 'output') && typeof layer.activation === 'string') names.push(layer.activation);
+  }
   return names;
+}
+
+/** The first layer with a custom activation, or null: what the native backend and model files cannot take. */
+export function firstCustomActivation(plan: Plan): { index: number; name: string } | null {
+  for (let index = 0; index < plan.layers.length; index++) {
+    const layer = plan.layers[index];
+    if (layer.kind === 'activation' && typeof layer.activation !== 'string') return { index, name: layer.activation.name };
+  }
+  return null;
 }

@@ -58,7 +58,7 @@ describe.runIf(nativeAvailable())('native fit keeps the event loop turning', () 
     const features = 784;
     const x = sineRows(100_000, features, 2);
     const net = new Network({ layers: [features, 256, 10], backend: 'native' });
-    let outputs = new Float32Array(0);
+    let outputs: Float32Array = new Float32Array(0);
     const gap = await longestGap(async () => {
       outputs = await net.predictAsync(x);
     });

@@ -137,6 +137,7 @@ Napi::Function TrainerWrap::Define(Napi::Env env) {
                          InstanceAccessor<&TrainerWrap::Step>("step"),
                          InstanceAccessor<&TrainerWrap::Running>("running"),
                          InstanceAccessor<&TrainerWrap::Disposed>("disposed"),
+                         InstanceMethod<&TrainerWrap::LayerStats>("layerStats"),
                      });
 }
 
@@ -249,6 +250,8 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
   x_ = Napi::Persistent(x.As<Napi::Object>());
   if (labels.data != nullptr) answers_ = Napi::Persistent(labels_value.As<Napi::Object>());
   if (targets.data != nullptr) answers_ = Napi::Persistent(targets_value.As<Napi::Object>());
+  const Napi::Value probe = config.Get("probe");
+  if (!probe.IsUndefined() && boolean(env, where, "config.probe", probe)) core_->enable_probe();
   CopyRows(env, where, copy_rows);
 }
 
@@ -459,6 +462,32 @@ Napi::Value TrainerWrap::Threads(const Napi::CallbackInfo& info) {
 
 Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), core_ ? static_cast<double>(core_->step()) : 0.0);
+}
+
+Napi::Value TrainerWrap::LayerStats(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "layerStats";
+  if (disposed_) fail(env, where, "this trainer has been disposed");
+  if (running_) fail(env, where, "this trainer is running an epoch; await trainEpoch before layerStats");
+  if (!core_->probing()) fail(env, where, "this trainer was created without config.probe: true");
+  const std::vector<descent::LayerStats>& stats = core_->layer_stats();
+  Napi::Array out = Napi::Array::New(env, stats.size());
+  for (std::size_t i = 0; i < stats.size(); i++) {
+    const descent::LayerStats& st = stats[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("layer", st.layer);
+    o.Set("kind", st.dense ? "dense" : "activation");
+    o.Set("steps", static_cast<double>(st.steps));
+    o.Set("gradSquares", st.grad_squares);
+    o.Set("updateSquares", st.update_squares);
+    o.Set("weightSquares", st.weight_squares);
+    o.Set("units", static_cast<double>(st.units));
+    o.Set("values", static_cast<double>(st.values));
+    o.Set("deadUnits", static_cast<double>(st.dead_units));
+    o.Set("saturated", static_cast<double>(st.saturated));
+    out.Set(static_cast<std::uint32_t>(i), o);
+  }
+  return out;
 }
 
 Napi::Value TrainerWrap::Running(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), running_); }

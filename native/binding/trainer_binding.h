@@ -50,6 +50,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Running(const Napi::CallbackInfo& info);
   Napi::Value Disposed(const Napi::CallbackInfo& info);
+  // The last epoch's per-layer statistics (config.probe), between epochs.
+  Napi::Value LayerStats(const Napi::CallbackInfo& info);
   // Called on the JS thread when an epoch ends, successfully or not.
   void EpochFinished();
   void CopyRows(const Napi::Env& env, const std::string& where, std::int64_t count);

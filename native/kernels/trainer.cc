@@ -104,13 +104,134 @@ EpochOutcome TrainerCore::train_epoch(const std::uint32_t* order, long order_len
   epoch_.first_step = step_.load(std::memory_order_relaxed);
   epoch_.outcome = EpochOutcome{};
   stop_ = stop_requested();
+  if (probe_) {
+    for (LayerStats& st : stats_) {
+      const int layer = st.layer;
+      const bool dense = st.dense;
+      const long units = st.units;
+      st = LayerStats{};
+      st.layer = layer;
+      st.dense = dense;
+      st.units = units;
+    }
+    for (auto& alive : alive_) std::memset(alive.data(), 0, alive.size());
+  }
   if (pool_) {
     pool_->run(&TrainerCore::run_thread, this);
   } else {
     epoch_thread(0);
   }
   step_.fetch_add(epoch_.outcome.steps, std::memory_order_acq_rel);
+  if (probe_) {
+    for (std::size_t d = 0; d < plan_.dense_steps.size(); d++) {
+      const Step& s = plan_.steps[plan_.dense_steps[d]];
+      const float* w = params_.data() + s.weight_offset;
+      const long count = static_cast<long>(s.in_width) * s.out_width;
+      double squares = 0.0;
+      for (long i = 0; i < count; i++) squares += static_cast<double>(w[i]) * w[i];
+      LayerStats& st = stats_[dense_stats_[d]];
+      st.weight_squares = squares;
+      st.steps = epoch_.outcome.steps;
+    }
+    for (std::size_t o = 0; o < observed_.size(); o++) {
+      LayerStats& st = stats_[observed_[o].stats];
+      st.steps = epoch_.outcome.steps;
+      long dead = 0;
+      for (long j = 0; j < st.units; j++) dead += alive_[o].data()[j] == 0 ? 1 : 0;
+      st.dead_units = st.values == 0 ? 0 : dead;
+    }
+  }
   return epoch_.outcome;
+}
+
+void TrainerCore::enable_probe() {
+  if (probe_) return;
+  probe_ = true;
+  const int max_chunks = num_chunks(max_batch_);
+  // Dense layers and their activations, in plan order.
+  for (std::size_t i = 0; i < plan_.steps.size(); i++) {
+    const Step& s = plan_.steps[i];
+    if (s.kind == Layer::Dense) {
+      LayerStats st;
+      st.layer = s.layer;
+      st.dense = true;
+      dense_stats_.push_back(static_cast<long>(stats_.size()));
+      stats_.push_back(st);
+    }
+    const bool hidden_activation = (s.kind == Layer::Dense && s.fused) || s.kind == Layer::Activation;
+    if (hidden_activation) {
+      LayerStats st;
+      st.layer = s.kind == Layer::Dense ? s.layer + 1 : s.layer;
+      st.units = s.out_width;
+      observed_.push_back(Observed{static_cast<int>(i), st.layer, s.act, s.out_width, static_cast<long>(stats_.size())});
+      stats_.push_back(st);
+      alive_.emplace_back(static_cast<std::size_t>(s.out_width));
+      chunk_alive_.emplace_back(static_cast<std::size_t>(s.out_width) * max_chunks);
+      chunk_saturated_.emplace_back(max_chunks, 0L);
+    }
+  }
+  task_grad_squares_.assign(tasks_.size(), 0.0);
+  task_update_squares_.assign(tasks_.size(), 0.0);
+  std::size_t largest = 0;
+  for (const Task& task : tasks_) {
+    const Step& s = plan_.steps[plan_.dense_steps[task.dense]];
+    largest = std::max(largest, static_cast<std::size_t>(task.end - task.begin) * s.out_width);
+  }
+  for (int t = 0; t < threads_; t++) update_scratch_.emplace_back(largest);
+}
+
+// A chunk's hidden activation outputs, right after the step that wrote them
+// (a later in-place op may overwrite them): units seen non-zero, values saturated.
+void TrainerCore::observe_chunk(int step_index, int c, int r0, int rows) {
+  for (std::size_t o = 0; o < observed_.size(); o++) {
+    const Observed& ob = observed_[o];
+    if (ob.step != step_index) continue;
+    const float* a = value(plan_.steps[step_index].out, r0);
+    std::uint8_t* alive = chunk_alive_[o].data() + static_cast<long>(c) * ob.width;
+    std::memset(alive, 0, static_cast<std::size_t>(ob.width));
+    long saturated = 0;
+    for (int r = 0; r < rows; r++) {
+      const float* row = a + static_cast<long>(r) * ob.width;
+      for (int j = 0; j < ob.width; j++) {
+        if (row[j] != 0.0f) alive[j] = 1;
+        if (saturated_output(ob.act, row[j])) saturated++;
+      }
+    }
+    chunk_saturated_[o][c] = saturated;
+  }
+}
+
+// Thread 0, once a batch's loss is known finite and before the barrier that
+// lets the next batch rewrite the chunks: the chunks' activation statistics
+// into the epoch's.
+void TrainerCore::merge_chunks(int chunks, int count) {
+  for (std::size_t o = 0; o < observed_.size(); o++) {
+    const Observed& ob = observed_[o];
+    LayerStats& st = stats_[ob.stats];
+    std::uint8_t* alive = alive_[o].data();
+    for (int c = 0; c < chunks; c++) {
+      const std::uint8_t* part = chunk_alive_[o].data() + static_cast<long>(c) * ob.width;
+      for (int j = 0; j < ob.width; j++) alive[j] |= part[j];
+      st.saturated += chunk_saturated_[o][c];
+    }
+    st.values += static_cast<long>(count) * ob.width;
+  }
+}
+
+// Thread 0, after the barrier that ends a batch (every task done; the next
+// batch rewrites them only after its own first barrier): the tasks' sums
+// into each dense layer's, in task order.
+void TrainerCore::merge_tasks() {
+  std::vector<double> grad(plan_.dense_steps.size(), 0.0);
+  std::vector<double> update(plan_.dense_steps.size(), 0.0);
+  for (std::size_t k = 0; k < tasks_.size(); k++) {
+    grad[tasks_[k].dense] += task_grad_squares_[k];
+    update[tasks_[k].dense] += task_update_squares_[k];
+  }
+  for (std::size_t d = 0; d < grad.size(); d++) {
+    stats_[dense_stats_[d]].grad_squares += grad[d];
+    stats_[dense_stats_[d]].update_squares += update[d];
+  }
 }
 
 namespace {
@@ -215,6 +336,7 @@ void TrainerCore::run_chunk(int c, int r0, int r1, int count, const std::uint32_
       default:
         break;
     }
+    if (probe_) observe_chunk(static_cast<int>(&s - plan_.steps.data()), c, r0, rows);
   }
 
   // The output activation, loss and dz in one pass, scaled for the whole batch.
@@ -331,8 +453,24 @@ void TrainerCore::epoch_thread(int t) {
       const long w_count = static_cast<long>(task.end - task.begin) * s.out_width;
       gemm_weight_gradient(grads + w_at, layer_input + task.begin, grads_buf_[s.out].data(), count,
                            task.end - task.begin, s.out_width, s.in_width);
+      float* before = nullptr;
+      if (probe_) {
+        double squares = 0.0;
+        for (long i = 0; i < w_count; i++) squares += static_cast<double>(grads[w_at + i]) * grads[w_at + i];
+        task_grad_squares_[k] = squares;
+        before = update_scratch_[t].data();
+        std::memcpy(before, params + w_at, static_cast<std::size_t>(w_count) * sizeof(float));
+      }
       optimizer_update(params + w_at, grads + w_at, moments != nullptr ? moments + w_at : nullptr, size, w_count,
                        hyper);
+      if (before != nullptr) {
+        double squares = 0.0;
+        for (long i = 0; i < w_count; i++) {
+          const double change = static_cast<double>(params[w_at + i]) - before[i];
+          squares += change * change;
+        }
+        task_update_squares_[k] = squares;
+      }
     }
     // Biases: this thread's columns of every dense, chunk partials in chunk order.
     for (std::size_t d = 0; d < plan_.dense_steps.size(); d++) {
@@ -349,11 +487,15 @@ void TrainerCore::epoch_thread(int t) {
       }
       optimizer_update(params + b_at, db, moments != nullptr ? moments + b_at : nullptr, size, width, no_decay);
     }
-    if (t == 0) stop_ = stop_requested();
+    if (t == 0) {
+      stop_ = stop_requested();
+      if (probe_) merge_chunks((count + per_chunk - 1) / per_chunk, count);
+    }
     if (pool_) pool_->barrier();
 
     applied++;
     if (t == 0) {
+      if (probe_) merge_tasks();
       outcome.loss_sum += loss_sum;
       outcome.correct += correct;
       outcome.samples += count;

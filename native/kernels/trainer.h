@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "optimizer.h"
+#include "layer_stats.h"
 #include "plan.h"
 #include "thread_pool.h"
 
@@ -119,6 +120,13 @@ class TrainerCore {
   EpochOutcome train_epoch(const std::uint32_t* order,  // order is (order_length)
                            long order_length, int batch_size, double lr, std::uint32_t epoch);
 
+  // Collect per-layer statistics in every later epoch (layer_stats.h). Off by
+  // default: training without it does none of the work. Between epochs only.
+  void enable_probe();
+  bool probing() const { return probe_; }
+  // The last epoch's statistics, dense and activation layers in plan order.
+  const std::vector<LayerStats>& layer_stats() const { return stats_; }
+
  private:
   struct Task {
     int dense;  // index into plan_.dense_steps
@@ -184,6 +192,29 @@ class TrainerCore {
   std::atomic<bool> stop_requested_{false};
   // Written by thread 0 before a barrier, read by all after it.
   bool stop_ = false;
+
+  // The statistics mode (enable_probe). An observed activation: the buffer a
+  // hidden activation writes (a dense step's when fused) and its plan layer.
+  struct Observed {
+    int step;
+    int layer;
+    Act act;
+    int width;
+    long stats;  // index in stats_
+  };
+  void observe_chunk(int step_index, int c, int r0, int rows);
+  void merge_chunks(int chunks, int count);
+  void merge_tasks();
+  bool probe_ = false;
+  std::vector<LayerStats> stats_;
+  std::vector<Observed> observed_;
+  std::vector<long> dense_stats_;                    // [dense] index in stats_
+  std::vector<AlignedBuffer<std::uint8_t>> alive_;   // [observed] (units): ever non-zero this epoch
+  std::vector<AlignedBuffer<std::uint8_t>> chunk_alive_;  // [observed] (max chunks, units) in this batch
+  std::vector<std::vector<long>> chunk_saturated_;   // [observed][chunk]
+  std::vector<double> task_grad_squares_;            // [task] in this batch
+  std::vector<double> task_update_squares_;          // [task] in this batch
+  std::vector<FloatBuffer> update_scratch_;          // [thread]: a task's weights before its update
 };
 
 }  // namespace descent

@@ -17,6 +17,7 @@ import type { UpdateHyper } from '../ops/types.js';
 import type { Plan } from '../plan.js';
 import { rowsPerSlice, yieldToEventLoop } from '../cooperative.js';
 import { rebuildCommand } from '../io/descent-version.js';
+import type { LayerStats } from './layer-stats.js';
 import type { Backend, EpochRequest, EpochResult, OptimizerSettings, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
 
 /** The ABI version this file speaks (native/binding/addon.cc kAbiVersion). */
@@ -82,6 +83,8 @@ export interface NativeTrainerConfig {
   /** Updates already applied to the state (Adam's bias correction continues from it). */
   step: number;
   optimizer: OptimizerSettings;
+  /** Collect per-layer statistics every epoch (layerStats()). Default false. */
+  probe?: boolean;
 }
 
 /**
@@ -105,6 +108,8 @@ export interface NativeTrainerHandle {
   readonly step: number;
   readonly running: boolean;
   readonly disposed: boolean;
+  /** The last epoch's per-layer statistics; only for a trainer made with config.probe. */
+  layerStats(): LayerStats[];
 }
 
 /** The addon's op tables, generated from native/kernels/ops.h. */
@@ -283,7 +288,12 @@ export function nativeUnsupported(plan: Plan, addon: NativeAddon = loadNativeAdd
     if (!addon.ops.layer.includes(layer.kind)) {
       return new TypeError(`plan[${i}].kind "${layer.kind}" is not in this build of the native addon (built before it existed): ${REBUILD}`);
     }
-    if ((layer.kind === 'activation' || layer.kind === 'output') && !addon.ops.activation[layer.activation]) {
+    if (layer.kind === 'activation' && typeof layer.activation !== 'string') {
+      return new TypeError(
+        `plan[${i}].activation is the custom activation "${layer.activation.name}", which the native backend cannot run (it runs only the built-in activations): use backend 'js' or 'auto'`,
+      );
+    }
+    if ((layer.kind === 'activation' || layer.kind === 'output') && !addon.ops.activation[String(layer.activation)]) {
       return new TypeError(`plan[${i}].activation "${layer.activation}" is not in this build of the native addon (built before it existed): ${REBUILD}`);
     }
     if (layer.kind === 'output' && !addon.ops.loss[layer.loss]) {
@@ -321,6 +331,8 @@ export class NativeTrainer implements Trainer {
   private constructor(
     private readonly handle: NativeTrainerHandle,
     private readonly state: OptimizerState,
+    /** Whether epochs report per-layer statistics (options.probe). */
+    private readonly probe: boolean,
   ) {}
 
   /**
@@ -338,6 +350,7 @@ export class NativeTrainer implements Trainer {
       seed: options.seed,
       step: state.step,
       optimizer: options.optimizer,
+      probe: options.probe ?? false,
     };
     const holder = new Error();
     let handle: NativeTrainerHandle | undefined;
@@ -353,7 +366,7 @@ export class NativeTrainer implements Trainer {
       handle?.dispose();
       throw withJsStack(error, holder);
     }
-    return new NativeTrainer(handle, state);
+    return new NativeTrainer(handle, state, config.probe ?? false);
   }
 
   /** The threads this trainer's steps run on. */
@@ -370,7 +383,7 @@ export class NativeTrainer implements Trainer {
     try {
       const { step, ...result } = await this.handle.trainEpoch(order, batchSize, lr, epoch, request.syncState ?? true);
       this.state.step = step;
-      return result;
+      return this.probe ? { ...result, layerStats: this.handle.layerStats() } : result;
     } catch (error) {
       throw withJsStack(error, holder);
     } finally {

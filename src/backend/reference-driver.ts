@@ -10,6 +10,7 @@ import { layerKind } from '../ops/layers/index.js';
 import type { Floats, OutputLossResult } from '../ops/types.js';
 import type { OutputLayer, Plan } from '../plan.js';
 import { activationOp } from '../ops/activations/index.js';
+import type { LayerStatsCollector } from './layer-stats.js';
 
 type FloatsConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -20,6 +21,12 @@ export class ReferenceDriver {
   private readonly outputs: Floats[];
   /** deltas[i] is dL/d(outputs[i]). */
   private readonly deltas: Floats[];
+  /**
+   * The statistics mode: when set, every training step (a call with a
+   * dropout key) reports its hidden activations and gradients to it. Null
+   * (the default) costs nothing.
+   */
+  stats: LayerStatsCollector | null = null;
 
   constructor(
     readonly plan: Plan,
@@ -32,10 +39,10 @@ export class ReferenceDriver {
     this.deltas = plan.layers.map((_, i) => new Floats(maxBatch * this.widths[i + 1]));
   }
 
-  /** Runs layers [0, end) on x; returns the last one's output (x itself when end is 0). */
-  private forwardTo(end: number, params: Floats, x: Floats, rows: number, mask: MaskKey | null): Floats {
+  /** Runs layers [start, end) on x, the input of layer start; returns the last one's output (x itself when none ran). */
+  private forwardTo(end: number, params: Floats, x: Floats, rows: number, mask: MaskKey | null, start = 0): Floats {
     let input = x;
-    for (let i = 0; i < end; i++) {
+    for (let i = start; i < end; i++) {
       const layer = this.plan.layers[i];
       layerKind(layer.kind).forward(layer, {
         params,
@@ -47,8 +54,19 @@ export class ReferenceDriver {
         mask: mask === null ? null : { ...mask, layer: i },
       });
       input = this.outputs[i];
+      if (this.stats !== null && mask !== null && layer.kind === 'activation') this.stats.observeActivation(i, input, rows);
     }
     return input;
+  }
+
+  /** The index of the first layer (before the output) whose output on rows of x has a NaN or Infinity, or -1. */
+  firstNonFiniteLayer(params: Floats, x: Floats, rows: number): number {
+    let input = x;
+    for (let i = 0; i < this.plan.layers.length - 1; i++) {
+      input = this.forwardTo(i + 1, params, input, rows, null, i);
+      for (let k = 0; k < rows * this.widths[i + 1]; k++) if (!Number.isFinite(input[k])) return i;
+    }
+    return -1;
   }
 
   /** The network's activated outputs (probabilities for softmax and sigmoid) for rows of x, into out. */
@@ -107,6 +125,7 @@ export class ReferenceDriver {
         mask: mask === null ? null : { ...mask, layer: i },
       });
     }
+    if (this.stats !== null && mask !== null) this.stats.observeGradients(grads);
     return result;
   }
 }

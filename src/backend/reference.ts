@@ -6,6 +6,7 @@
 import { optimizerOp } from '../ops/optimizers/index.js';
 import type { UpdateHyper } from '../ops/types.js';
 import { denseLayers, type Plan } from '../plan.js';
+import { LayerStatsCollector } from './layer-stats.js';
 import { ReferenceDriver } from './reference-driver.js';
 import type { Backend, EpochRequest, EpochResult, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
 
@@ -41,6 +42,9 @@ class ReferenceTrainer implements Trainer {
   private readonly batchX: Float32Array;
   private readonly batchLabels: Int32Array | null;
   private readonly batchTargets: Float32Array | null;
+  private readonly stats: LayerStatsCollector | null;
+  /** The weights before an update, to measure it (probe only). */
+  private readonly before: Float32Array | null;
 
   constructor(
     private readonly plan: Plan,
@@ -54,6 +58,13 @@ class ReferenceTrainer implements Trainer {
     this.batchX = new Float32Array(options.batchSize * plan.inputs);
     this.batchLabels = data.labels ? new Int32Array(options.batchSize) : null;
     this.batchTargets = data.targets ? new Float32Array(options.batchSize * plan.outputs) : null;
+    this.stats = options.probe ? new LayerStatsCollector(plan, this.driver.widths) : null;
+    this.driver.stats = this.stats;
+    this.before = options.probe ? new Float32Array(plan.size) : null;
+  }
+
+  private result(partial: Omit<EpochResult, 'layerStats'>): EpochResult {
+    return this.stats === null ? partial : { ...partial, layerStats: this.stats.take(this.params) };
   }
 
   async trainEpoch(request: EpochRequest): Promise<EpochResult> {
@@ -65,7 +76,7 @@ class ReferenceTrainer implements Trainer {
     let steps = 0;
     let lastYield = performance.now();
     for (let start = 0, batchIndex = 0; start < order.length; start += batchSize, batchIndex++) {
-      if (signal?.aborted) return { lossSum, correct, samples, steps, failedBatch: -1, failedLoss: NaN, aborted: true };
+      if (signal?.aborted) return this.result({ lossSum, correct, samples, steps, failedBatch: -1, failedLoss: NaN, aborted: true });
       const count = Math.min(batchSize, order.length - start);
       gatherRows(this.batchX, this.data.x, this.data.xScale, order, start, count, inputs);
       if (this.batchLabels) {
@@ -78,9 +89,11 @@ class ReferenceTrainer implements Trainer {
         step: this.state.step,
       });
       if (!Number.isFinite(result.lossSum)) {
-        return { lossSum, correct, samples, steps, failedBatch: batchIndex, failedLoss: result.lossSum / count, aborted: false };
+        this.stats?.discard();
+        return this.result({ lossSum, correct, samples, steps, failedBatch: batchIndex, failedLoss: result.lossSum / count, aborted: false });
       }
       this.update(lr);
+      this.stats?.commit();
       lossSum += result.lossSum;
       correct += result.correct;
       samples += count;
@@ -90,7 +103,7 @@ class ReferenceTrainer implements Trainer {
         lastYield = performance.now();
       }
     }
-    return { lossSum, correct, samples, steps, failedBatch: -1, failedLoss: NaN, aborted: false };
+    return this.result({ lossSum, correct, samples, steps, failedBatch: -1, failedLoss: NaN, aborted: false });
   }
 
   /** One optimizer step: weights with weight decay, biases without. */
@@ -98,11 +111,13 @@ class ReferenceTrainer implements Trainer {
     this.state.step++;
     const hyper: UpdateHyper = { ...this.options.optimizer, lr, step: this.state.step };
     const noDecay: UpdateHyper = { ...hyper, weightDecay: 0 };
-    for (const layer of this.plan.layers) {
-      if (layer.kind !== 'dense') continue;
+    this.before?.set(this.params);
+    this.plan.layers.forEach((layer, index) => {
+      if (layer.kind !== 'dense') return;
       this.updateRange(layer.weightOffset, layer.biasOffset, hyper);
       this.updateRange(layer.biasOffset, layer.biasOffset + layer.units, noDecay);
-    }
+      if (this.before !== null) this.stats!.observeUpdate(index, squaredChange(this.before, this.params, layer.weightOffset, layer.biasOffset));
+    });
   }
 
   private updateRange(from: number, to: number, hyper: UpdateHyper): void {
@@ -116,6 +131,13 @@ class ReferenceTrainer implements Trainer {
   syncState(): void {}
 
   dispose(): void {}
+}
+
+/** The squared L2 norm of after - before over [from, to). */
+function squaredChange(before: Float32Array, after: Float32Array, from: number, to: number): number {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += (after[i] - before[i]) ** 2;
+  return sum;
 }
 
 export const referenceBackend: Backend = {

@@ -6,6 +6,9 @@
  */
 import type { OptimizerSettings } from '../ops/types.js';
 import type { Plan } from '../plan.js';
+import type { LayerStats } from './layer-stats.js';
+
+export type { LayerStats };
 
 export type { OptimizerSettings };
 export type BackendName = 'js' | 'native';
@@ -43,6 +46,8 @@ export interface TrainerOptions {
   readonly threads: number;
   /** Seed of the dropout masks. */
   readonly seed: number;
+  /** Collect per-layer statistics (EpochResult.layerStats). Default false: no cost. */
+  readonly probe?: boolean;
 }
 
 export interface EpochRequest {
@@ -80,6 +85,8 @@ export interface EpochResult {
   readonly failedLoss: number;
   /** True when the signal stopped the epoch early. */
   readonly aborted: boolean;
+  /** Per-layer statistics of the epoch's applied steps, in plan order, when the trainer probes. */
+  readonly layerStats?: LayerStats[];
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { descentVersion } from '../io/descent-version.js';
+import { doctorCommand } from './commands/doctor.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
@@ -41,7 +42,7 @@ export function buildProgram(): Command {
     .description('Train dense neural networks from Node.js, on native OpenBLAS kernels or the TypeScript reference.')
     .version(descentVersion(), '-V, --version', 'print the version of descent')
     .addHelpText('after', HELP);
-  for (const command of [trainCommand(), evaluateCommand(), predictCommand(), infoCommand()]) {
+  for (const command of [trainCommand(), doctorCommand(), evaluateCommand(), predictCommand(), infoCommand()]) {
     program.addCommand(configure(command, command.name()));
   }
   return program;

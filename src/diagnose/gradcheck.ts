@@ -29,6 +29,8 @@ export interface GradcheckOptions {
   tolerance?: number;
   /** Seed of the batch and of the sample. Default 0. */
   seed?: number;
+  /** Parameters to check at most in each dense layer (a seeded sample of each), in place of maxParameters' one sample over all. */
+  perLayer?: number;
 }
 
 export interface LayerGradcheck {
@@ -67,12 +69,13 @@ const GRADIENT_FLOOR = 1e-4;
  */
 export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOptions = {}): GradcheckReport {
   const o = expectObject('options', options);
-  expectKnownKeys('options', o, ['batch', 'maxParameters', 'step', 'tolerance', 'seed']);
+  expectKnownKeys('options', o, ['batch', 'maxParameters', 'step', 'tolerance', 'seed', 'perLayer']);
   const batch = expectPositiveInteger('options.batch', o.batch ?? 4);
   const maxParameters = expectPositiveInteger('options.maxParameters', o.maxParameters ?? 2000);
   const step = expectPositiveFinite('options.step', o.step ?? 3e-5);
   const tolerance = expectPositiveFinite('options.tolerance', o.tolerance ?? 1e-6);
   const seed = expectNonNegativeInteger('options.seed', o.seed ?? 0);
+  const perLayer = o.perLayer === undefined ? null : expectPositiveInteger('options.perLayer', o.perLayer);
 
   const network = spec instanceof Network ? spec : new Network({ ...spec, backend: 'js' });
   const { plan } = network;
@@ -103,7 +106,10 @@ export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOpti
   const lossAt = (): number => driver.lossAndGradient(params, scratch, x, labels, targets, batch, mask).lossSum / batch;
 
   const dense = denseLayers(plan);
-  const chosen = chooseParameters(plan.size, maxParameters, rng);
+  const chosen =
+    perLayer === null
+      ? chooseParameters(0, plan.size, maxParameters, rng)
+      : dense.flatMap((slot) => chooseParameters(slot.weightOffset, slot.biasOffset + slot.units, perLayer, rng));
   const layers: LayerGradcheck[] = dense.map((slot, layer) => ({
     layer,
     planIndex: plan.layers.indexOf(slot),
@@ -144,10 +150,10 @@ export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOpti
   };
 }
 
-/** Every index when there are few, else a seeded sample without repeats. */
-function chooseParameters(total: number, max: number, rng: Rng): number[] {
-  const all = Array.from({ length: total }, (_, i) => i);
-  if (total <= max) return all;
+/** Every index of [from, to) when there are few, else a seeded sample without repeats. */
+function chooseParameters(from: number, to: number, max: number, rng: Rng): number[] {
+  const all = Array.from({ length: to - from }, (_, i) => from + i);
+  if (all.length <= max) return all;
   rng.shuffle(all);
   return all.slice(0, max).sort((a, b) => a - b);
 }

@@ -4,6 +4,7 @@
  */
 import type { BackendChoice } from '../backend/select.js';
 import type { Network, NetworkOptions } from '../network.js';
+import { firstCustomActivation } from '../plan.js';
 import { expectBoolean, expectKnownKeys, expectObject } from '../validate.js';
 import type { JsonObject, ModelParts } from './model-header.js';
 
@@ -26,6 +27,12 @@ type SavedNetwork = Pick<Network, 'plan' | 'seed' | 'params' | 'preprocessing' |
 export function modelPartsOf(net: SavedNetwork, options: unknown = {}): ModelParts {
   const o = expectObject('options', options) as SaveOptions;
   expectKnownKeys('options', o as Record<string, unknown>, ['training', 'optimizer', 'checkpoint']);
+  const custom = firstCustomActivation(net.plan);
+  if (custom !== null) {
+    throw new TypeError(
+      `plan[${custom.index}].activation is the custom activation "${custom.name}": a model file cannot store it (its functions are code, not data); use a built-in activation to save the network`,
+    );
+  }
   const training = o.training ?? null;
   if (training !== null) expectObject('options.training', training);
   if (o.optimizer !== undefined) expectBoolean('options.optimizer', o.optimizer);

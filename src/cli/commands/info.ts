@@ -1,4 +1,5 @@
 /** `descent info`: what a model file holds. */
+import { activationLabel } from '../../ops/activations/custom.js';
 import { Command } from 'commander';
 import type { PlanLayer } from '../../plan.js';
 import { readModelFile } from '../../io/model-io.js';
@@ -58,7 +59,7 @@ function describeModel(path: string, parts: DecodedModel): ModelInfo {
   let loss = '';
   for (const layer of plan.layers) {
     if (layer.kind === 'dense') layers.push(layer.units);
-    else if (layer.kind === 'activation') activations.push(layer.activation);
+    else if (layer.kind === 'activation') activations.push(activationLabel(layer.activation));
     else if (layer.kind === 'dropout') dropout.push(layer.rate);
     else ({ activation: output, loss } = layer);
   }

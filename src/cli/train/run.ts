@@ -2,7 +2,7 @@
  * `descent train`'s work: read the data, split it, build the network, fit
  * it with progress (and --log, --checkpoint, --resume), test it, save it.
  */
-import { Network } from '../../network.js';
+import { Network, type NetworkOptions } from '../../network.js';
 import type { Dataset } from '../../data/dataset.js';
 import { readModelFile } from '../../io/model-io.js';
 import { descentVersion } from '../../io/descent-version.js';
@@ -29,31 +29,12 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
     if (resolvePath(path) === resolvePath(flags.data)) throw new Error(`${flag} ${path} is the --data file: write the output to another path`);
     await checkWritable(flag, path);
   }
-  const data = await resolveData(flags.data, csvOptionsOf(flags));
-  checkNetworkFitsData(flags, data.train);
-  const { train, test } = splitOf(data, flags);
-  const network = new Network({
-    layers: flags.layers,
-    activation: flags.activation,
-    output: flags.output,
-    loss: flags.loss,
-    dropout: flags.dropout,
-    init: flags.init,
-    seed: flags.seed,
-    backend: flags.backend,
-  });
+  const { train, test } = await trainAndTestOf(flags);
+  const network = new Network(networkOptionsOf(flags));
   const fitOptions: FitOptions = {
+    ...stepOptionsOf(flags),
     epochs: flags.epochs,
-    batchSize: flags.batchSize,
-    optimizer: flags.optimizer,
-    lr: flags.lr,
-    momentum: flags.momentum,
-    nesterov: flags.nesterov,
-    weightDecay: flags.weightDecay,
     schedule: flags.schedule,
-    seed: flags.seed,
-    threads: flags.threads,
-    preprocess: flags.preprocess,
     validation: flags.valFraction,
     earlyStopping: flags.earlyStopping === undefined ? undefined : { patience: flags.earlyStopping },
     checkpoint: flags.checkpoint === undefined ? undefined : { path: flags.checkpoint, every: flags.checkpointEvery ?? 1 },
@@ -97,6 +78,25 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
   });
   if (flags.save !== undefined) await network.save(flags.save, { training: summary as unknown as JsonObject });
   return summary;
+}
+
+/** The network the flags describe. */
+export function networkOptionsOf(flags: TrainFlags): NetworkOptions {
+  const { layers, activation, output, loss, dropout, init, seed, backend } = flags;
+  return { layers, activation, output, loss, dropout, init, seed, backend };
+}
+
+/** The settings of a training step the flags name (what `fit` and `diagnose` share). */
+export function stepOptionsOf(flags: TrainFlags) {
+  const { batchSize, optimizer, lr, momentum, nesterov, weightDecay, seed, threads, preprocess } = flags;
+  return { batchSize, optimizer, lr, momentum, nesterov, weightDecay, seed, threads, preprocess };
+}
+
+/** The data the flags name, checked against the network's sizes, and its train / test split. */
+export async function trainAndTestOf(flags: TrainFlags): Promise<{ train: Dataset; test: Dataset }> {
+  const data = await resolveData(flags.data, csvOptionsOf(flags));
+  checkNetworkFitsData(flags, data.train);
+  return splitOf(data, flags);
 }
 
 function splitOf(data: ResolvedData, flags: TrainFlags): { train: Dataset; test: Dataset } {

@@ -1,4 +1,5 @@
 /** The settings a training run used, resolved to the values it trained with (defaults filled in), for its summary. */
+import { activationLabel } from '../../ops/activations/custom.js';
 import type { Network } from '../../network.js';
 import { optimizerOp } from '../../ops/optimizers/index.js';
 import { resolveFitOptions, type FitOptions } from '../../train/options.js';
@@ -20,7 +21,7 @@ export function trainSettings(flags: TrainFlags, network: Network, fitOptions: F
     testSplit: given ? 'given' : 'fraction',
     testFraction: given ? null : flags.testFraction,
     layers: [...network.layers],
-    activation: network.activation,
+    activation: activationLabel(network.activation),
     output: network.output,
     loss: network.loss,
     dropout: flags.dropout,

@@ -1,6 +1,7 @@
 import type { ActivationLayer } from '../../plan.js';
 import { activate, activationBackward } from '../activations/apply.js';
 import { ACTIVATIONS, HIDDEN_ACTIVATIONS, activationOp } from '../activations/index.js';
+import { checkCustomActivation, isCustomActivation, layerActivationOp } from '../activations/custom.js';
 import { describe } from '../../validate.js';
 import type { LayerKindOp } from './types.js';
 
@@ -11,10 +12,11 @@ export const activation: LayerKindOp<ActivationLayer> = {
   example: { kind: 'activation', activation: 'tanh' },
   resolve(spec, { at }) {
     const name = spec.activation;
+    if (isCustomActivation(name)) return { kind: 'activation', activation: checkCustomActivation(`${at}.activation`, name) };
     if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(ACTIVATIONS, name) || !activationOp(name).hidden) {
       const output = typeof name === 'string' && Object.prototype.hasOwnProperty.call(ACTIVATIONS, name);
       throw new TypeError(
-        `${at}.activation must be one of ${HIDDEN_ACTIVATIONS.map((a) => `"${a}"`).join(', ')}, received ${describe(name)}` +
+        `${at}.activation must be one of ${HIDDEN_ACTIVATIONS.map((a) => `"${a}"`).join(', ')} or a custom activation { name, f, derivative }, received ${describe(name)}` +
           (output ? ` (an output activation: use it in the { kind: 'output' } layer)` : ''),
       );
     }
@@ -23,9 +25,9 @@ export const activation: LayerKindOp<ActivationLayer> = {
   parameterCount: () => 0,
   outputWidth: (_layer, inWidth) => inWidth,
   forward(layer, { x, y, rows, inWidth }) {
-    activate(activationOp(layer.activation), y, x, rows, inWidth);
+    activate(layerActivationOp(layer.activation), y, x, rows, inWidth);
   },
   backward(layer, { x, y, dy, dx, rows, inWidth }) {
-    if (dx !== null) activationBackward(activationOp(layer.activation), dx, dy, x, y, rows, inWidth);
+    if (dx !== null) activationBackward(layerActivationOp(layer.activation), dx, dy, x, y, rows, inWidth);
   },
 };

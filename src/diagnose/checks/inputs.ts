@@ -1,0 +1,133 @@
+/**
+ * Check 8: the inputs as the network sees them (after any preprocessing):
+ * their scale, constant features, class balance, and rows shared between
+ * the training and test sets.
+ */
+import type { CheckedData } from '../../data/dataset.js';
+import { preprocessRows } from '../../data/preprocess.js';
+import type { DoctorContext } from '../context.js';
+import { round, type Finding } from '../findings.js';
+import { sampleOrder } from '../probe.js';
+
+/** Rows the scale statistics are taken over (a seeded sample): enough for a mean and spread per feature. */
+const SAMPLE_ROWS = 4096;
+/**
+ * The root mean square of all feature values: weights initialised for
+ * inputs of about unit size (He, Glorot) see pre-activations that many
+ * times too large (or small). Images in [0, 1] have ~0.5, standardised
+ * features 1; 0..255 pixels ~100.
+ */
+const RMS_HIGH = 5;
+const RMS_LOW = 0.01;
+/** The largest class over the smallest: beyond 3, a network can score well by ignoring the small classes. */
+const IMBALANCE_RATIO = 3;
+/** Shared rows above this share of the test set make its accuracy an overestimate worth a warning. */
+const DUPLICATE_WARNING = 0.01;
+
+const SCALE_FIX = "--preprocess standardize (API fit option preprocess: 'standardize')";
+
+export function checkInputs({ network, train, test, fit }: DoctorContext): Finding[] {
+  const findings: Finding[] = [...scaleFindings(network.plan.inputs, network.preprocessing, train, fit.seed)];
+  if (train.labels !== null) findings.push(...balanceFindings(train));
+  if (test !== null) findings.push(...duplicateFindings(train, test));
+  return findings;
+}
+
+function scaleFindings(features: number, preprocessing: DoctorContext['network']['preprocessing'], train: CheckedData, seed: number): Finding[] {
+  const rows = Math.min(SAMPLE_ROWS, train.n);
+  const order = sampleOrder(train.n, rows, seed + 2);
+  const row = new Float32Array(features);
+  const sum = new Float64Array(features);
+  const squares = new Float64Array(features);
+  const min = new Float64Array(features).fill(Infinity);
+  const max = new Float64Array(features).fill(-Infinity);
+  for (const r of order) {
+    preprocessRows(preprocessing, train.x, train.xScale, features, r, 1, row);
+    for (let j = 0; j < features; j++) {
+      const v = row[j];
+      sum[j] += v;
+      squares[j] += v * v;
+      if (v < min[j]) min[j] = v;
+      if (v > max[j]) max[j] = v;
+    }
+  }
+  const findings: Finding[] = [];
+  const constant: number[] = [];
+  const spreads: number[] = [];
+  let total = 0;
+  for (let j = 0; j < features; j++) {
+    total += squares[j];
+    if (max[j] === min[j]) constant.push(j);
+    else spreads.push(Math.sqrt(Math.max(0, squares[j] / rows - (sum[j] / rows) ** 2)));
+  }
+  const rms = Math.sqrt(total / (rows * features));
+  const widest = spreads.length ? Math.max(...spreads) : 0;
+  if (rms > RMS_HIGH || rms < RMS_LOW) {
+    findings.push({
+      code: 'INPUT_SCALE',
+      severity: 'warning',
+      layer: null,
+      message: `the inputs have a root mean square of ${round(rms)}, far from the unit scale the initialisation assumes`,
+      evidence: { rms: round(rms), largestStd: round(widest), rows },
+      fix: SCALE_FIX,
+    });
+  }
+  if (constant.length > 0) {
+    findings.push({
+      code: 'INPUT_CONSTANT',
+      severity: 'info',
+      layer: null,
+      message: `${constant.length} of ${features} features are constant over ${rows} rows (e.g. feature ${constant.slice(0, 5).join(', ')}): they carry no information`,
+      evidence: { constantFeatures: constant.length, features, first: constant.slice(0, 10), rows },
+      fix: 'nothing needed; drop them from the data to save work',
+    });
+  }
+  return findings;
+}
+
+function balanceFindings(train: CheckedData): Finding[] {
+  const counts = new Array<number>(train.classes ?? 0).fill(0);
+  for (const label of train.labels!) counts[label]++;
+  const largest = Math.max(...counts);
+  const smallest = Math.min(...counts);
+  if (smallest > 0 && largest / smallest <= IMBALANCE_RATIO) return [];
+  return [
+    {
+      code: 'CLASS_IMBALANCE',
+      severity: 'warning',
+      layer: null,
+      message:
+        smallest === 0
+          ? `${counts.filter((c) => c === 0).length} of ${counts.length} classes have no training rows`
+          : `the largest class has ${largest} rows, the smallest ${smallest} (${round(largest / smallest)}x): accuracy can look good while the small classes are ignored`,
+      evidence: { classCounts: counts, ratio: smallest === 0 ? null : round(largest / smallest) },
+      fix: 'balance the training rows (resample the small classes), and judge by per-class recall (descent evaluate)',
+    },
+  ];
+}
+
+function rowKey(data: CheckedData, r: number): string {
+  const { features } = data;
+  const values: number[] = [];
+  for (let j = 0; j < features; j++) values.push(data.x[r * features + j] * data.xScale);
+  return values.join(',');
+}
+
+function duplicateFindings(train: CheckedData, test: CheckedData): Finding[] {
+  const seen = new Set<string>();
+  for (let r = 0; r < train.n; r++) seen.add(rowKey(train, r));
+  let shared = 0;
+  for (let r = 0; r < test.n; r++) if (seen.has(rowKey(test, r))) shared++;
+  if (shared === 0) return [];
+  const share = shared / test.n;
+  return [
+    {
+      code: 'TRAIN_TEST_DUPLICATES',
+      severity: share > DUPLICATE_WARNING ? 'warning' : 'info',
+      layer: null,
+      message: `${shared} of ${test.n} test rows also appear in the training rows: test accuracy overstates how well the network generalises`,
+      evidence: { sharedRows: shared, testRows: test.n, share: round(share) },
+      fix: 'remove the shared rows from the test set',
+    },
+  ];
+}

@@ -1,0 +1,81 @@
+/**
+ * Check 7: can the network learn one small batch by heart? With the
+ * user's optimizer and learning rate, a fresh copy of the initial weights
+ * trains on 16 rows for 150 steps. A network that cannot fit 16 rows
+ * cannot fit a data set: something in it is broken.
+ */
+import type { OptimizerState } from '../../backend/types.js';
+import { outputLayer } from '../../plan.js';
+import { lossOp } from '../../ops/losses/index.js';
+import { optimizerOp } from '../../ops/optimizers/index.js';
+import { predictedClass } from '../../ops/activations/apply.js';
+import type { DoctorContext } from '../context.js';
+import { round, type Finding } from '../findings.js';
+import { sampleOrder, trainingDataOf } from '../probe.js';
+
+/** Rows to memorise: more than the classes of most tasks, few enough to fit by heart quickly. */
+export const OVERFIT_ROWS = 16;
+/** Steps on those rows: Adam at 0.002 fits them in well under 100; SGD at 0.1 in about as many. */
+export const OVERFIT_STEPS = 150;
+/** Regression passes when the loss falls below this share of where it started. */
+const REGRESSION_SHARE = 0.1;
+
+export async function checkOverfit({ network, train, fit }: DoctorContext): Promise<Finding[]> {
+  const { plan } = network;
+  const rows = Math.min(OVERFIT_ROWS, train.n);
+  const picked = sampleOrder(train.n, rows, fit.seed + 1);
+  const all = trainingDataOf(network, train);
+  const x = new Float32Array(rows * plan.inputs);
+  picked.forEach((row, r) => {
+    for (let j = 0; j < plan.inputs; j++) x[r * plan.inputs + j] = all.x[row * plan.inputs + j] * all.xScale;
+  });
+  const labels = all.labels === null ? null : Int32Array.from(picked, (row) => all.labels![row]);
+  const targets = all.targets === null ? null : new Float32Array(rows * plan.outputs);
+  if (targets !== null) picked.forEach((row, r) => targets.set(all.targets!.subarray(row * plan.outputs, (row + 1) * plan.outputs), r * plan.outputs));
+  const params = network.params.slice();
+  const state: OptimizerState = { optimizer: fit.optimizer.kind, step: 0, moments: new Float32Array(optimizerOp(fit.optimizer.kind).slots * params.length) };
+  const trainer = await network.backend.createTrainer(plan, params, state, { x, xScale: 1, n: rows, labels, targets }, {
+    optimizer: fit.optimizer,
+    batchSize: rows,
+    threads: fit.threads,
+    seed: fit.seed,
+  });
+  const before = lossOn(network, network.params, x, labels, targets, rows);
+  const order = new Uint32Array(rows * OVERFIT_STEPS).map((_, i) => i % rows);
+  let failed = false;
+  try {
+    failed = (await trainer.trainEpoch({ order, batchSize: rows, lr: fit.lr, epoch: 1, syncState: false })).failedBatch >= 0;
+  } finally {
+    trainer.dispose();
+  }
+  const after = lossOn(network, params, x, labels, targets, rows);
+  const evidence = { rows, steps: OVERFIT_STEPS, initialLoss: round(before.loss), finalLoss: round(after.loss), accuracy: after.accuracy === null ? null : round(after.accuracy) };
+  const fitted = !failed && (after.accuracy !== null ? after.accuracy === 1 : after.loss < REGRESSION_SHARE * before.loss);
+  if (fitted) return [];
+  return [
+    {
+      code: 'OVERFIT_FAILED',
+      severity: 'error',
+      layer: null,
+      message: `it cannot learn ${rows} rows by heart in ${OVERFIT_STEPS} steps (${after.accuracy === null ? `loss ${round(before.loss)} to ${round(after.loss)}` : `accuracy ${round(after.accuracy)} on them`}): something in the network or its settings is broken`,
+      evidence,
+      fix: `fix the other errors first; then try --optimizer adam --lr 0.002 (now ${fit.optimizer.kind} at ${fit.lr})`,
+    },
+  ];
+}
+
+/** Mean loss and accuracy (classification) of params on rows of x. */
+function lossOn(network: DoctorContext['network'], params: Float32Array, x: Float32Array, labels: Int32Array | null, targets: Float32Array | null, rows: number): { loss: number; accuracy: number | null } {
+  const { plan } = network;
+  const out = new Float32Array(rows * plan.outputs);
+  network.backend.predict(plan, params, x, rows, out);
+  const op = lossOp(outputLayer(plan).loss);
+  let loss = 0;
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = r * plan.outputs;
+    loss += op.sampleLoss(out, row, plan.outputs, (j) => (targets !== null ? targets[row + j] : plan.outputs === 1 ? labels![r] : labels![r] === j ? 1 : 0));
+    if (labels !== null && predictedClass(out, row, plan.outputs) === labels[r]) correct++;
+  }
+  return { loss: loss / rows, accuracy: labels === null ? null : correct / rows };
+}
