@@ -39,3 +39,4 @@ export { encodeModel, decodeModel } from './io/model-file.js';
 export { MODEL_FORMAT_VERSION, type ModelParts, type DecodedModel, type JsonObject } from './io/model-header.js';
 export type { ModelJSON } from './io/model-json.js';
 export type { SaveOptions, LoadOptions } from './io/network-model.js';
+export { ONNX_OPSET, ONNX_INPUT, ONNX_METADATA } from './onnx/export.js';
