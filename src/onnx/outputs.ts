@@ -25,6 +25,11 @@ export interface GraphOutput {
   width: number | null;
 }
 
+/** The names of the graph's outputs for a network of this output activation. */
+export function onnxOutputNames(activation: OutputActivation): string[] {
+  return ONNX_OUTPUT_KINDS[activation] === 'values' ? [OUTPUT_NAMES.values] : [OUTPUT_NAMES.probabilities, OUTPUT_NAMES.class];
+}
+
 /** Names the activated outputs and, for a classifier, adds the class; returns the graph's outputs. */
 export function emitOutputs(graph: OnnxGraph, activation: OutputActivation, activated: string, width: number): GraphOutput[] {
   const float = onnx.TensorProto.DataType.FLOAT;
