@@ -32,15 +32,15 @@ describe('the exported graph', () => {
     expect(model.producerName).toBe('descent');
     expect(model.producerVersion).toBe(version);
     const graph = model.graph!;
-    expect(graph.input.map((v) => [v.name, shapeOf(v)])).toEqual([['features', { type: onnx.TensorProto.DataType.FLOAT, dims: ['batch', 4] }]]);
-    expect(graph.output.map((v) => [v.name, shapeOf(v)])).toEqual([
+    expect(graph.input!.map((v) => [v.name, shapeOf(v)])).toEqual([['features', { type: onnx.TensorProto.DataType.FLOAT, dims: ['batch', 4] }]]);
+    expect(graph.output!.map((v) => [v.name, shapeOf(v)])).toEqual([
       ['probabilities', { type: onnx.TensorProto.DataType.FLOAT, dims: ['batch', 3] }],
       ['class', { type: onnx.TensorProto.DataType.INT64, dims: ['batch'] }],
     ]);
     const metadata = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
     expect(metadata).toEqual({ descent_version: version, preprocessing: 'minmax', label_names: '["setosa","versicolor","virginica"]' });
     // The minmax preprocessing runs first, on the raw input.
-    expect(graph.node.slice(0, 2).map((n) => [n.opType, n.input[0]])).toEqual([['Sub', 'features'], ['Mul', 'sub']]);
+    expect(graph.node!.slice(0, 2).map((n) => [n.opType, n.input![0]])).toEqual([['Sub', 'features'], ['Mul', 'sub']]);
     const session = await onnxSession(net.toOnnx());
     expect(session.inputNames).toEqual(['features']);
     expect(session.outputNames).toEqual(['probabilities', 'class']);
@@ -49,20 +49,20 @@ describe('the exported graph', () => {
   it('a regressor without labels or preprocessing: one "outputs", no label_names, preprocessing "none", no class', () => {
     const net = new Network({ layers: [3, 5, 2], output: 'linear' });
     const model = onnx.ModelProto.decode(net.toOnnx());
-    expect(model.graph!.output.map((v) => [v.name, shapeOf(v).dims])).toEqual([['outputs', ['batch', 2]]]);
+    expect(model.graph!.output!.map((v) => [v.name, shapeOf(v).dims])).toEqual([['outputs', ['batch', 2]]]);
     expect(Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]))).toEqual({ descent_version: version, preprocessing: 'none' });
-    expect(model.graph!.node.map((n) => n.opType)).toEqual(['Gemm', 'Relu', 'Gemm', 'Identity']);
+    expect(model.graph!.node!.map((n) => n.opType)).toEqual(['Gemm', 'Relu', 'Gemm', 'Identity']);
   });
 
   it('stores the weights bit for bit', () => {
     const net = new Network({ layers: [3, 5, 2], output: 'tanh', seed: 9 });
     const model = onnx.ModelProto.decode(net.toOnnx());
-    const stored = model.graph!.initializer.map((t) => {
-      const bytes = t.rawData;
+    const stored = model.graph!.initializer!.map((t) => {
+      const bytes = t.rawData!;
       return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     });
     const joined = Float32Array.from(stored.flatMap((values) => Array.from(values)));
     expect(Buffer.from(joined.buffer).equals(Buffer.from(net.params.buffer))).toBe(true);
-    expect(model.graph!.initializer.map((t) => t.dims.map(Number))).toEqual([[3, 5], [5], [5, 2], [2]]);
+    expect(model.graph!.initializer!.map((t) => t.dims!.map(Number))).toEqual([[3, 5], [5], [5, 2], [2]]);
   });
 });
