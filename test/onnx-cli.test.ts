@@ -1,23 +1,12 @@
 /** descent export, end to end: the file it writes runs in onnxruntime with the model's predictions; its failures. */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDigits } from '../src/data/digits.js';
 import { Network } from '../src/network.js';
+import { cliInTempDir } from './support/cli.js';
 import { expectOnnxMatchesPredict, onnxSession } from './support/onnx.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'descent-onnx-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const path = (name: string) => join(dir, name);
-
-function descent(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const { path, descent } = cliInTempDir('descent-onnx-cli-');
 
 /** The digits' rows (loadDigits gives float32). */
 const rows = loadDigits().x as Float32Array;
