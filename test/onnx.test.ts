@@ -55,8 +55,8 @@ async function expectAgreement(net: Network, label: string, real: Float32Array):
 }
 
 afterAll(() => {
-  const worst = Math.max(...maxDifferences.values());
-  console.log(`onnx vs predict: ${maxDifferences.size} comparisons, max abs difference ${worst.toExponential(2)}`);
+  const [label, worst] = [...maxDifferences].reduce((a, b) => (b[1] > a[1] ? b : a));
+  console.log(`onnx vs predict: ${maxDifferences.size} comparisons, max abs difference ${worst.toExponential(2)} (${label})`);
 });
 
 describe('the ONNX tables cover the registry', () => {
