@@ -16,6 +16,7 @@ import type { InitName } from './ops/types.js';
 import { denseLayers, layerSizes, outputLayer, type LayerSpec, type Plan } from './plan.js';
 import { modelFromJSON, modelToJSON, type ModelJSON } from './io/model-json.js';
 import { readModelFile, writeModelFile } from './io/model-io.js';
+import { networkToOnnx } from './onnx/export.js';
 import { checkLoadOptions, modelPartsOf, restoreNetwork, type LoadOptions, type SaveOptions } from './io/network-model.js';
 import { fit, type History } from './train/fit.js';
 import { evaluateOutputs, type Evaluation } from './train/metrics.js';
@@ -278,6 +279,15 @@ export class Network {
   static fromJSON(json: unknown, options: LoadOptions = {}): Network {
     const checked = checkLoadOptions(options);
     return restoreNetwork((o) => new Network(o), modelFromJSON(json), checked);
+  }
+
+  /**
+   * The network as the bytes of an ONNX model (docs/onnx.md): raw features
+   * in, the preprocessing, the layers and the outputs predict gives, out.
+   * A plan ONNX cannot express throws a TypeError naming the layer.
+   */
+  toOnnx(): Uint8Array {
+    return networkToOnnx(this);
   }
 
   /** The class each row is predicted to be (arg max; 0/1 for a single sigmoid unit). */

@@ -231,7 +231,7 @@ describe('descent (every command)', () => {
     expect(stdout).toBe(`${version}\n`);
   });
 
-  for (const command of ['train', 'evaluate', 'predict', 'info']) {
+  for (const command of ['train', 'doctor', 'evaluate', 'predict', 'info', 'export']) {
     it(`${command} --help lists its flags and an example`, () => {
       const { code, stdout } = descent(command, '--help');
       expect(code).toBe(0);
@@ -250,7 +250,7 @@ describe('descent (every command)', () => {
   });
 
   const usage: [string[], string][] = [
-    [[], 'descent: missing command: train, evaluate, predict or info (see descent --help)'],
+    [[], 'descent: missing command: train, doctor, evaluate, predict, info or export (see descent --help)'],
     [['trian'], "descent: unknown command 'trian'; did you mean train? (see descent --help)"],
     [['info'], "descent: required option '--model <file>' not specified (see descent info --help)"],
     [['evaluate', '--model', 'm', '--data', 'digits', '--jsn'], "descent: unknown option '--jsn'; did you mean --json? (see descent evaluate --help)"],

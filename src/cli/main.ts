@@ -21,7 +21,7 @@ function report(error: unknown): number {
 
 async function main(argv: string[]): Promise<number> {
   try {
-    if (argv.length <= 2) throw new UsageError('missing command: train, evaluate, predict or info', null);
+    if (argv.length <= 2) throw new UsageError('missing command: train, doctor, evaluate, predict, info or export', null);
     await buildProgram().parseAsync(argv);
     return EXIT.ok;
   } catch (error) {

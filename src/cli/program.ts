@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { descentVersion } from '../io/descent-version.js';
 import { doctorCommand } from './commands/doctor.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
@@ -22,6 +23,7 @@ Examples:
   $ descent info --model iris.model
   $ descent evaluate --model iris.model --data iris-test.csv
   $ descent predict --model iris.model --input new-flowers.csv --output predictions.csv
+  $ descent export --model iris.model --onnx iris.onnx
 `;
 
 /** Routes a command's errors through errors.ts, and its output through output.ts. */
@@ -42,7 +44,7 @@ export function buildProgram(): Command {
     .description('Train dense neural networks from Node.js, on native OpenBLAS kernels or the TypeScript reference.')
     .version(descentVersion(), '-V, --version', 'print the version of descent')
     .addHelpText('after', HELP);
-  for (const command of [trainCommand(), doctorCommand(), evaluateCommand(), predictCommand(), infoCommand()]) {
+  for (const command of [trainCommand(), doctorCommand(), evaluateCommand(), predictCommand(), infoCommand(), exportCommand()]) {
     program.addCommand(configure(command, command.name()));
   }
   return program;

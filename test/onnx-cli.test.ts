@@ -1,0 +1,69 @@
+/** descent export, end to end: the file it writes runs in onnxruntime with the model's predictions; its failures. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDigits } from '../src/data/digits.js';
+import { Network } from '../src/network.js';
+import { cliInTempDir } from './support/cli.js';
+import { expectOnnxMatchesPredict, onnxSession } from './support/onnx.js';
+
+const { path, descent } = cliInTempDir('descent-onnx-cli-');
+
+/** The digits' rows (loadDigits gives float32). */
+const rows = loadDigits().x as Float32Array;
+
+beforeAll(async () => {
+  const net = new Network({ layers: [64, 32, 10], activation: 'gelu' });
+  await net.fit(loadDigits(), { epochs: 3, preprocess: 'standardize' });
+  await net.save(path('digits.model'));
+});
+
+describe('descent export', () => {
+  it('writes the ONNX model, which onnxruntime runs with the saved model\'s predictions and classes', async () => {
+    const { code, stdout, stderr } = descent('export', '--model', 'digits.model', '--onnx', 'digits.onnx', '--json');
+    expect(code, stderr).toBe(0);
+    expect(stderr).toBe('');
+    const bytes = readFileSync(path('digits.onnx'));
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
+      command: 'export',
+      model: 'digits.model',
+      onnx: 'digits.onnx',
+      opset: 13,
+      bytes: bytes.length,
+      input: 'features',
+      outputs: ['probabilities', 'class'],
+    });
+    const net = await Network.load(path('digits.model'));
+    expect(bytes.equals(Buffer.from(net.toOnnx()))).toBe(true);
+    const session = await onnxSession(bytes);
+    await expectOnnxMatchesPredict(net, session, rows.subarray(0, 1000 * 64), 'cli export, batch 1000');
+    await expectOnnxMatchesPredict(net, session, rows.subarray(0, 64), 'cli export, batch 1');
+  });
+
+  it('says what it wrote in one line without --json', () => {
+    const { code, stdout } = descent('export', '--model', 'digits.model', '--onnx', 'plain.onnx');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^wrote plain\.onnx: ONNX opset 13, \d+ bytes; input features \[batch, 64\], outputs probabilities, class\n$/);
+  });
+
+  it('a missing model: one line naming it, exit 1, and the old ONNX file left as it was', () => {
+    writeFileSync(path('kept.onnx'), 'old');
+    const { code, stdout, stderr } = descent('export', '--model', 'no-such.model', '--onnx', 'kept.onnx');
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('descent: file not found: no-such.model\n');
+    expect(readFileSync(path('kept.onnx'), 'utf8')).toBe('old');
+  });
+
+  it('an output directory that does not exist: one line naming --onnx, exit 1', () => {
+    const { code, stderr } = descent('export', '--model', 'digits.model', '--onnx', 'missing-dir/out.onnx');
+    expect(code).toBe(1);
+    expect(stderr).toBe(`descent: cannot write --onnx missing-dir/out.onnx: the directory ${path('missing-dir')} does not exist\n`);
+    expect(existsSync(path('missing-dir'))).toBe(false);
+  });
+
+  it('a missing flag is a usage error: one line, exit 2', () => {
+    const { code, stderr } = descent('export', '--model', 'digits.model');
+    expect(code).toBe(2);
+    expect(stderr).toBe("descent: required option '--onnx <file>' not specified (see descent export --help)\n");
+  });
+});

@@ -1,0 +1,68 @@
+/** What an exported ONNX model declares: opset, producer, input and output shapes, metadata. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Network } from '../src/network.js';
+import { ONNX_OPSET } from '../src/onnx/export.js';
+import { onnx } from '../src/onnx/proto.js';
+import type { OnnxTypes } from '../src/onnx/proto.js';
+import { onnxSession } from './support/onnx.js';
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** A value's element type and shape as [dim_param or dim_value, ...]. */
+function shapeOf(value: OnnxTypes.IValueInfoProto): { type: number; dims: (string | number)[] } {
+  const tensor = value.type!.tensorType!;
+  return { type: tensor.elemType!, dims: tensor.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue))) };
+}
+
+async function trainedIris(): Promise<Network> {
+  const net = new Network({ layers: [4, 8, 3] });
+  const x = Float32Array.from({ length: 60 * 4 }, (_, i) => ((i * 7919) % 97) / 10);
+  const y = Int32Array.from({ length: 60 }, (_, r) => r % 3);
+  await net.fit({ x, y, n: 60, features: 4, classes: 3, labelNames: ['setosa', 'versicolor', 'virginica'] }, { epochs: 2, preprocess: 'minmax' });
+  return net;
+}
+
+describe('the exported graph', () => {
+  it('declares opset 13, descent as producer, a named float input and outputs with a dynamic batch, and the metadata', async () => {
+    const net = await trainedIris();
+    const model = onnx.ModelProto.decode(net.toOnnx());
+    expect(ONNX_OPSET).toBe(13);
+    expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 13]]);
+    expect(model.producerName).toBe('descent');
+    expect(model.producerVersion).toBe(version);
+    const graph = model.graph!;
+    expect(graph.input!.map((v) => [v.name, shapeOf(v)])).toEqual([['features', { type: onnx.TensorProto.DataType.FLOAT, dims: ['batch', 4] }]]);
+    expect(graph.output!.map((v) => [v.name, shapeOf(v)])).toEqual([
+      ['probabilities', { type: onnx.TensorProto.DataType.FLOAT, dims: ['batch', 3] }],
+      ['class', { type: onnx.TensorProto.DataType.INT64, dims: ['batch'] }],
+    ]);
+    const metadata = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
+    expect(metadata).toEqual({ descent_version: version, preprocessing: 'minmax', label_names: '["setosa","versicolor","virginica"]' });
+    // The minmax preprocessing runs first, on the raw input.
+    expect(graph.node!.slice(0, 2).map((n) => [n.opType, n.input![0]])).toEqual([['Sub', 'features'], ['Mul', 'sub']]);
+    const session = await onnxSession(net.toOnnx());
+    expect(session.inputNames).toEqual(['features']);
+    expect(session.outputNames).toEqual(['probabilities', 'class']);
+  });
+
+  it('a regressor without labels or preprocessing: one "outputs", no label_names, preprocessing "none", no class', () => {
+    const net = new Network({ layers: [3, 5, 2], output: 'linear' });
+    const model = onnx.ModelProto.decode(net.toOnnx());
+    expect(model.graph!.output!.map((v) => [v.name, shapeOf(v).dims])).toEqual([['outputs', ['batch', 2]]]);
+    expect(Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]))).toEqual({ descent_version: version, preprocessing: 'none' });
+    expect(model.graph!.node!.map((n) => n.opType)).toEqual(['Gemm', 'Relu', 'Gemm', 'Identity']);
+  });
+
+  it('stores the weights bit for bit', () => {
+    const net = new Network({ layers: [3, 5, 2], output: 'tanh', seed: 9 });
+    const model = onnx.ModelProto.decode(net.toOnnx());
+    const stored = model.graph!.initializer!.map((t) => {
+      const bytes = t.rawData!;
+      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    });
+    const joined = Float32Array.from(stored.flatMap((values) => Array.from(values)));
+    expect(Buffer.from(joined.buffer).equals(Buffer.from(net.params.buffer))).toBe(true);
+    expect(model.graph!.initializer!.map((t) => t.dims!.map(Number))).toEqual([[3, 5], [5], [5, 2], [2]]);
+  });
+});
