@@ -42,7 +42,7 @@ export function descentContestant(name, backend, kernels, { flopsPerCall, thread
         const classes = trial.layers[trial.layers.length - 1];
         const x = uniformArray(n * trial.layers[0], rng);
         const labels = Int32Array.from({ length: n }, () => rng.integer(classes));
-        const trainer = backend.createTrainer(plan, params, state, { x, xScale: 1, n, labels, targets: null }, {
+        const trainer = await backend.createTrainer(plan, params, state, { x, xScale: 1, n, labels, targets: null }, {
           optimizer: MOMENTUM,
           batchSize: trial.batch,
           threads,
