@@ -9,7 +9,13 @@ function fixed(value, digits) {
   return value === null || value === undefined ? '-' : value.toFixed(digits);
 }
 
-export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, fashion, predict, doctor, skipped }) {
+const EVENT_LOOP_CASES = {
+  'fit-bytes': 'fit, Fashion-MNIST 60,000 x 784 bytes, validation 0.1, 2 epochs',
+  'fit-float32': 'fit, the same as float32',
+  predictAsync: 'predictAsync, 100,000 rows x 784 float32',
+};
+
+export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, fashion, predict, doctor, eventLoop, skipped }) {
   const out = [];
   out.push(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
   if (sgemmPeak) {
@@ -53,6 +59,15 @@ export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, f
     out.push('');
     out.push(`diagnose() on the digits (target under ${doctor.targetSeconds} s): ${doctor.pass ? 'pass' : 'FAIL'}`);
     for (const c of doctor.cases) out.push(`  ${c.name}: worst ${c.worstSeconds.toFixed(3)} s (${c.seconds.map((s) => s.toFixed(3)).join(', ')})`);
+  }
+  if (eventLoop) {
+    out.push('');
+    if (eventLoop.skipped) {
+      out.push(`event loop: skipped: ${eventLoop.skipped}`);
+    } else {
+      out.push(`longest event-loop gap, a 1 ms timer beside descent native (target at most ${eventLoop.targetMs} ms): ${eventLoop.pass ? 'pass' : 'FAIL'}`);
+      for (const c of eventLoop.cases) out.push(`  ${EVENT_LOOP_CASES[c.name] ?? c.name}: ${c.medianMs.toFixed(1)} ms (median of ${c.runs.length} runs; worst ${c.worstMs.toFixed(1)} ms)`);
+    }
   }
   if (fashion) {
     out.push('');

@@ -1,4 +1,7 @@
 import { runNow, type Job } from '../cooperative.js';
+
+/** Rows grouped between two yields (the loop is cheap; 8192 rows take well under 1 ms). */
+const SLICE_ROWS = 8192;
 import { Rng } from '../rng.js';
 import { expectInRange, expectNonNegativeInteger } from '../validate.js';
 import { checkDatasetJob, subsetJob, type Dataset } from './dataset.js';
@@ -34,13 +37,17 @@ export function* trainTestSplitJob(data: Dataset, options: SplitOptions = {}): J
   const groups: number[][] = [];
   if (stratify) {
     for (let c = 0; c < data.classes!; c++) groups.push([]);
-    for (let i = 0; i < data.n; i++) groups[data.y[i]].push(i);
+    for (let i = 0; i < data.n; i++) {
+      groups[data.y[i]].push(i);
+      if (i % SLICE_ROWS === SLICE_ROWS - 1) yield;
+    }
   } else {
     groups.push(Array.from({ length: data.n }, (_, i) => i));
   }
   const trainIndices: number[] = [];
   const testIndices: number[] = [];
   for (const group of groups) {
+    yield;
     rng.shuffle(group);
     const testCount = Math.round(group.length * testFraction);
     // A loop, not push(...spread): a spread of a million rows overflows the stack.
