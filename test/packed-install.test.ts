@@ -1,6 +1,7 @@
 /**
  * The real thing: the package as npm packs it, installed into a new project.
- * There it imports and requires, trains on the native backend (built by its
+ * There it imports and requires, type-checks under NodeNext and bundler
+ * resolution, trains on the native backend (built by its
  * install script); installed again with --ignore-scripts, 'auto' falls back
  * to js with one warning whose advice, run as printed, builds the addon.
  */
@@ -25,6 +26,27 @@ const TRAIN = `
   console.log(JSON.stringify({ backend: net.backend.name, outputs: net.predict(x).length }));
 `;
 
+const TSC = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** A user's typed code: the types must resolve, and a wrong option must be a type error. */
+const TYPED_USE = `
+  const net = new Network({ layers: [2, 3, 2], activation: 'gelu' });
+  const layers: readonly number[] = net.layers;
+  const outputs: Promise<Float32Array> = net.predictAsync([0, 1]);
+  const data: Dataset = { x: new Float32Array(4), y: new Int32Array(2), n: 2, features: 2, classes: 2 };
+  const history: Promise<History> = net.fit(data, { epochs: 1 });
+  // @ts-expect-error: 'layer' is not an option
+  new Network({ layer: [2, 2] });
+  void outputs; void history; void layers;
+`;
+const TYPED_IMPORT = `import { Network, type Dataset, type History } from 'descent-nn';\n${TYPED_USE}\nexport {};\n`;
+const TYPED_REQUIRE = `import descent = require('descent-nn');\nconst { Network } = descent;\ntype Dataset = descent.Dataset;\ntype History = descent.History;\n${TYPED_USE}\n`;
+const TYPE_CHECKS: [string, string[]][] = [
+  ['typed.mts', ['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022']],
+  ['typed.cts', ['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022']],
+  ['typed.ts', ['--module', 'esnext', '--moduleResolution', 'bundler', '--target', 'es2022']],
+];
+
 function run(project: string, code: string, type: 'module' | 'commonjs') {
   const result = spawnSync(process.execPath, [`--input-type=${type}`, '-e', code], { cwd: project, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout.trim().split('\n').pop() ?? '', stderr: result.stderr };
@@ -47,6 +69,14 @@ describe.runIf(nativeAvailable())('npm pack, then npm install in a new project',
     const cjs = run(project, `const { Network } = require('descent-nn'); (async () => {${TRAIN}})();`, 'commonjs');
     expect(cjs.stderr).toBe('');
     expect(JSON.parse(cjs.stdout)).toEqual({ backend: 'native', outputs: 8 });
+
+    // TypeScript finds the types under NodeNext (ESM and CommonJS files) and bundler resolution.
+    for (const [file, flags] of TYPE_CHECKS) {
+      writeFileSync(path.join(project, file), file.endsWith('.cts') ? TYPED_REQUIRE : TYPED_IMPORT);
+      const tsc = spawnSync(process.execPath, [TSC, '--noEmit', '--strict', '--skipLibCheck', 'false', ...flags, file], { cwd: project, encoding: 'utf8' });
+      expect(tsc.stdout + tsc.stderr, `tsc ${flags.join(' ')} ${file}`).toBe('');
+      expect(tsc.status).toBe(0);
+    }
 
     // Again without install scripts: no addon, so js, with one warning naming the fix.
     rmSync(path.join(project, 'node_modules'), { recursive: true, force: true });
