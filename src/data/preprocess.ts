@@ -92,19 +92,11 @@ export function* fitPreprocessingJob(
  * Rows [start, start + count) of x as preprocessed floats, into out (count
  * x features). Without a preprocessing, bytes are widened and floats copied.
  */
-export function preprocessRows(
-  p: Preprocessing | null,
-  x: Float32Array | Uint8Array,
-  xScale: number,
-  features: number,
-  start: number,
-  count: number,
-  out: Float32Array,
-): Float32Array {
-  return runNow(preprocessRowsJob(p, x, xScale, features, start, count, out));
+export function preprocessRows(...args: Parameters<typeof preprocessRowsJob>): Float32Array {
+  return runNow(preprocessRowsJob(...args));
 }
 
-/** preprocessRows as a job that yields between slices of rows. */
+/** preprocessRows as a job that yields between slices of rows; `name` is how x is named in errors. */
 export function* preprocessRowsJob(
   p: Preprocessing | null,
   x: Float32Array | Uint8Array,
