@@ -1,5 +1,5 @@
 /** descent export, end to end: the file it writes runs in onnxruntime with the model's predictions; its failures. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDigits } from '../src/data/digits.js';
 import { Network } from '../src/network.js';
@@ -59,6 +59,31 @@ describe('descent export', () => {
     expect(code).toBe(1);
     expect(stderr).toBe(`descent: cannot write --onnx missing-dir/out.onnx: the directory ${path('missing-dir')} does not exist\n`);
     expect(existsSync(path('missing-dir'))).toBe(false);
+  });
+
+  it('--onnx naming the model file itself (or a link to it) is refused, and the model is left as it was', () => {
+    const model = readFileSync(path('digits.model'));
+    symlinkSync(path('digits.model'), path('link.model'));
+    for (const onnx of ['digits.model', './digits.model', path('digits.model'), 'link.model']) {
+      const { code, stdout, stderr } = descent('export', '--model', 'digits.model', '--onnx', onnx);
+      expect(code, onnx).toBe(1);
+      expect(stdout, onnx).toBe('');
+      expect(stderr, onnx).toBe(`descent: cannot write --onnx ${onnx}: it is the model file (--model digits.model); the export would replace it\n`);
+      expect(readFileSync(path('digits.model')).equals(model), onnx).toBe(true);
+    }
+  });
+
+  it('an empty --onnx: one line naming the flag, exit 1', () => {
+    const { code, stderr } = descent('export', '--model', 'digits.model', '--onnx', '');
+    expect(code).toBe(1);
+    expect(stderr).toBe('descent: cannot write --onnx "": the path is empty\n');
+  });
+
+  it('over an existing file: replaced whole by the export', () => {
+    writeFileSync(path('old.onnx'), 'an older export');
+    const { code } = descent('export', '--model', 'digits.model', '--onnx', 'old.onnx');
+    expect(code).toBe(0);
+    expect(readFileSync(path('old.onnx')).equals(readFileSync(path('digits.onnx')))).toBe(true);
   });
 
   it('a missing flag is a usage error: one line, exit 2', () => {

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { ONNX_INPUT, ONNX_OPSET } from '../../onnx/export.js';
 import { onnxOutputNames } from '../../onnx/outputs.js';
-import { checkWritable } from '../files.js';
+import { checkNotInput, checkWritable } from '../files.js';
 import { loadModel } from '../model.js';
 import { printJson, printLines } from '../output.js';
 
@@ -29,6 +29,7 @@ export function exportCommand(): Command {
     .action(async (flags: { model: string; onnx: string; json: boolean }) => {
       const { network } = await loadModel(flags.model);
       await checkWritable('--onnx', flags.onnx);
+      await checkNotInput('--onnx', flags.onnx, '--model', flags.model);
       const bytes = network.toOnnx();
       await writeFileAtomic(flags.onnx, bytes);
       const outputs = onnxOutputNames(network.output);
