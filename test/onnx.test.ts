@@ -4,6 +4,7 @@
  * registry, every output, with and without preprocessing, at batch sizes 1
  * and 1000, on real rows (the digits) and random ones.
  */
+import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../src/data/dataset.js';
 import { loadDigits } from '../src/data/digits.js';
@@ -16,7 +17,8 @@ import { ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS } from '../src/ops/
 import { LAYER_KIND_NAMES } from '../src/ops/layers/index.js';
 import type { PlanLayer } from '../src/plan.js';
 import { Rng } from '../src/rng.js';
-import { batchesOf, expectOnnxMatchesPredict, maxDifferences, onnxSession } from './support/onnx.js';
+import { expectClose } from './support/compare.js';
+import { batchesOf, expectOnnxMatchesPredict, maxDifferences, ONNX_TOLERANCE, onnxSession } from './support/onnx.js';
 
 const digits = loadDigits();
 /** The digits' rows (loadDigits gives float32). */
@@ -188,5 +190,48 @@ describe('plans ONNX cannot express are refused, naming the layer', () => {
     expect(() => net.toOnnx()).toThrow(
       new TypeError('plan[2] is a "batch-norm" layer: ONNX export supports only the layer kinds dense, activation, dropout, output'),
     );
+  });
+});
+
+describe('byte inputs: { input: "uint8" } takes the bytes predict takes as a Uint8Array (each byte / 255)', () => {
+  it('every byte value scales to the float32 predict computes, bit for bit', async () => {
+    // dense 1 -> 1 (weight 1, bias 0), linear: the output is the scaled byte itself.
+    const net = new Network({ inputs: 1, plan: [{ kind: 'dense', units: 1 }, { kind: 'output', activation: 'linear' }] });
+    net.params.set([1, 0]);
+    const bytes = Uint8Array.from({ length: 256 }, (_, b) => b);
+    const session = await onnxSession(net.toOnnx({ input: 'uint8' }));
+    expect(session.inputMetadata[0]).toMatchObject({ name: 'features', type: 'uint8' });
+    const { outputs } = await session.run({ features: new ort.Tensor('uint8', bytes, [256, 1]) });
+    expect(Array.from(outputs.data as Float32Array)).toEqual(Array.from(net.predict(bytes)));
+  });
+
+  for (const preprocess of PREPROCESSINGS) {
+    it(`a network trained on bytes, preprocess ${preprocess}: batches 1, 7 and 1000 of raw bytes`, async () => {
+      const rng = new Rng(21);
+      const n = 1200;
+      const features = 16;
+      const y = Int32Array.from({ length: n }, (_, r) => r % 3);
+      // Pixel-like bytes: a few features almost always 0 (standardize scales those up), the rest spread by class.
+      const x = Uint8Array.from({ length: n * features }, (_, i) => {
+        const [r, j] = [Math.floor(i / features), i % features];
+        if (j < 3) return rng.uniform() < 0.02 ? 255 : 0;
+        return Math.min(255, Math.max(0, Math.round(60 * y[r] + 40 * rng.normal() + 50)));
+      });
+      const net = new Network({ layers: [features, 12, 3], activation: 'tanh', seed: 2 });
+      await net.fit({ x, y, n, features, classes: 3 }, { epochs: 3, preprocess });
+      const session = await onnxSession(net.toOnnx({ input: 'uint8' }));
+      for (const count of [1, 7, 1000]) {
+        const rows = x.subarray(0, count * features);
+        const results = await session.run({ features: new ort.Tensor('uint8', rows, [count, features]) });
+        expectClose(results.probabilities.data as Float32Array, net.predict(rows), `bytes ${preprocess}, batch ${count}`, ONNX_TOLERANCE);
+        expect(Array.from(results.class.data as BigInt64Array, Number)).toEqual(Array.from(net.predictClasses(rows)));
+      }
+    });
+  }
+
+  it('an input type other than float32 and uint8 is refused naming the option', () => {
+    const net = new Network({ layers: [4, 3, 2] });
+    expect(() => net.toOnnx({ input: 'bytes' } as never)).toThrow(new TypeError('options.input must be one of "float32", "uint8", received "bytes"'));
+    expect(() => net.toOnnx({ inputs: 'uint8' } as never)).toThrow(new TypeError('options has an unknown option "inputs"; expected one of input'));
   });
 });
