@@ -5,7 +5,8 @@ import { Network } from '../src/network.js';
 import { ONNX_OPSET } from '../src/onnx/export.js';
 import { onnx } from '../src/onnx/proto.js';
 import type { OnnxTypes } from '../src/onnx/proto.js';
-import { onnxSession } from './support/onnx.js';
+import { expectClose } from './support/compare.js';
+import { ONNX_TOLERANCE, onnxSession, runOnnx } from './support/onnx.js';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -52,6 +53,18 @@ describe('the exported graph', () => {
     expect(model.graph!.output!.map((v) => [v.name, shapeOf(v).dims])).toEqual([['outputs', ['batch', 2]]]);
     expect(Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]))).toEqual({ descent_version: version, preprocessing: 'none' });
     expect(model.graph!.node!.map((n) => n.opType)).toEqual(['Gemm', 'Relu', 'Gemm', 'Identity']);
+  });
+
+  it('a sigmoid output trained with mse and no label names is a regressor, as descent predict has it: "outputs" and no class', async () => {
+    const net = new Network({ layers: [3, 5, 2], output: 'sigmoid', loss: 'mse' });
+    const model = onnx.ModelProto.decode(net.toOnnx());
+    expect(model.graph!.output!.map((v) => v.name)).toEqual(['outputs']);
+    const x = Float32Array.from({ length: 7 * 3 }, (_, i) => Math.sin(i));
+    const { outputs } = await runOnnx(await onnxSession(net.toOnnx()), x, 3);
+    expectClose(outputs.data as Float32Array, net.predict(x), 'sigmoid mse', ONNX_TOLERANCE);
+    // With label names it classifies (descent predict writes a label column): probabilities and class.
+    net.labelNames = ['a', 'b'];
+    expect(onnx.ModelProto.decode(net.toOnnx()).graph!.output!.map((v) => v.name)).toEqual(['probabilities', 'class']);
   });
 
   it('stores the weights bit for bit', () => {

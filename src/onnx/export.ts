@@ -5,6 +5,7 @@
  */
 import type { Preprocessing } from '../data/preprocess.js';
 import { descentVersion } from '../io/descent-version.js';
+import { classifies } from '../ops/defaults.js';
 import { outputLayer, type Plan } from '../plan.js';
 import { OnnxGraph } from './graph.js';
 import { emitLayer } from './layers.js';
@@ -64,7 +65,7 @@ export function networkToOnnx(source: OnnxSource, options: OnnxOptions = {}): Ui
   plan.layers.forEach((layer, index) => {
     value = emitLayer(graph, layer, value, params, `plan[${index}]`);
   });
-  const outputs = emitOutputs(graph, outputLayer(plan).activation, value, plan.outputs);
+  const outputs = emitOutputs(graph, classifies(outputLayer(plan).loss, source.labelNames), value, plan.outputs);
   const model: OnnxTypes.IModelProto = {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { ONNX_INPUT, ONNX_OPSET } from '../../onnx/export.js';
+import { classifies } from '../../ops/defaults.js';
 import { onnxOutputNames } from '../../onnx/outputs.js';
 import { ONNX_INPUT_TYPES, type OnnxInputType } from '../../onnx/preprocessing.js';
 import { dataKind } from '../datasets.js';
@@ -51,7 +52,7 @@ export function exportCommand(): Command {
       const inputType = (flags.inputType as OnnxInputType | undefined) ?? defaultInputType(model);
       const bytes = network.toOnnx({ input: inputType });
       await writeFileAtomic(flags.onnx, bytes);
-      const outputs = onnxOutputNames(network.output);
+      const outputs = onnxOutputNames(classifies(network.loss, network.labelNames));
       const result = { command: 'export', model: flags.model, onnx: flags.onnx, opset: ONNX_OPSET, bytes: bytes.length, input: ONNX_INPUT, inputType, outputs };
       await (flags.json
         ? printJson(result)
