@@ -4,6 +4,7 @@ import ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDigits } from '../src/data/digits.js';
 import { Network } from '../src/network.js';
+import { onnx } from '../src/onnx/proto.js';
 import { cliInTempDir } from './support/cli.js';
 import { expectClose } from './support/compare.js';
 import { expectOnnxMatchesPredict, ONNX_TOLERANCE, onnxSession } from './support/onnx.js';
@@ -132,6 +133,20 @@ describe('descent export', () => {
     expect(code).toBe(2);
     expect(stderr).toBe('descent: --input-type must be float32 or uint8, received "bytes" (see descent export --help)\n');
     expect(existsSync(path('x.onnx'))).toBe(false);
+  });
+
+  it('a model trained on a CSV file of named classes carries the names, as descent predict writes them, in label_names', async () => {
+    const lines = ['a,b,species'];
+    for (let i = 0; i < 90; i++) lines.push(`${(i % 3) + ((i * 7) % 10) / 20},${((i * 13) % 10) / 10},${['setosa', 'versicolor', 'virginica'][i % 3]}`);
+    writeFileSync(path('flowers.csv'), `${lines.join('\n')}\n`);
+    const trained = descent('train', '--data', 'flowers.csv', '--label', 'species', '--layers', '2,6,3', '--epochs', '2', '--save', 'flowers.model');
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(descent('export', '--model', 'flowers.model', '--onnx', 'flowers.onnx').code).toBe(0);
+    const model = onnx.ModelProto.decode(readFileSync(path('flowers.onnx')));
+    const metadata = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
+    const header = descent('predict', '--model', 'flowers.model', '--input', 'flowers.csv', '--label', 'species').stdout.split('\n')[0];
+    expect(header).toBe('label,setosa,versicolor,virginica');
+    expect(JSON.parse(metadata.label_names)).toEqual(header.split(',').slice(1));
   });
 
   it('a missing flag is a usage error: one line, exit 2', () => {
