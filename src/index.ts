@@ -42,4 +42,5 @@ export type { SaveOptions, LoadOptions } from './io/network-model.js';
 export { diagnose, DEFAULT_PROBE_STEPS, type DiagnoseOptions, type DoctorReport } from './diagnose/diagnose.js';
 export { FINDING_CODES, type Finding, type FindingCode, type Severity, type Evidence } from './diagnose/findings.js';
 export type { CustomActivation, LayerActivation } from './ops/activations/custom.js';
-export { ONNX_OPSET, ONNX_INPUT, ONNX_METADATA } from './onnx/export.js';
+export { ONNX_OPSET, ONNX_INPUT, ONNX_METADATA, type OnnxOptions } from './onnx/export.js';
+export type { OnnxInputType } from './onnx/preprocessing.js';

@@ -16,7 +16,7 @@ import type { InitName } from './ops/types.js';
 import { denseLayers, layerSizes, outputLayer, type LayerSpec, type Plan } from './plan.js';
 import { modelFromJSON, modelToJSON, type ModelJSON } from './io/model-json.js';
 import { readModelFile, writeModelFile } from './io/model-io.js';
-import { networkToOnnx } from './onnx/export.js';
+import { networkToOnnx, type OnnxOptions } from './onnx/export.js';
 import { checkLoadOptions, modelPartsOf, restoreNetwork, type LoadOptions, type SaveOptions } from './io/network-model.js';
 import { fit, type History } from './train/fit.js';
 import { evaluateOutputs, type Evaluation } from './train/metrics.js';
@@ -285,9 +285,11 @@ export class Network {
    * The network as the bytes of an ONNX model (docs/onnx.md): raw features
    * in, the preprocessing, the layers and the outputs predict gives, out.
    * A plan ONNX cannot express throws a TypeError naming the layer.
+   * `{ input: 'uint8' }` makes the input bytes, as predict takes a
+   * Uint8Array (a network trained on images); the default is float32.
    */
-  toOnnx(): Uint8Array {
-    return networkToOnnx(this);
+  toOnnx(options: OnnxOptions = {}): Uint8Array {
+    return networkToOnnx(this, options);
   }
 
   /** The class each row is predicted to be (arg max; 0/1 for a single sigmoid unit). */

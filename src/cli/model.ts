@@ -9,6 +9,7 @@ import { restoreNetwork } from '../io/network-model.js';
 import type { DecodedModel, JsonObject } from '../io/model-header.js';
 import type { CsvColumn } from '../data/csv.js';
 import { outputLayer } from '../plan.js';
+import { classifies } from '../ops/defaults.js';
 import { TASKS, type CsvFlags, type Task } from './csv-flags.js';
 
 export interface Model {
@@ -45,8 +46,7 @@ function csvSettingsOf(training: JsonObject | null): CsvFlags {
  */
 export function taskOf(model: Model): Task {
   if (model.trainedWith.task !== undefined) return model.trainedWith.task;
-  if (model.parts.labelNames !== null) return 'classification';
-  return outputLayer(model.network.plan).loss === 'mse' ? 'regression' : 'classification';
+  return classifies(outputLayer(model.network.plan).loss, model.parts.labelNames) ? 'classification' : 'regression';
 }
 
 /** A classifier's class names, index by index: its label names, else the indices as text (a single sigmoid unit has 2). */

@@ -5,12 +5,14 @@
  */
 import type { Preprocessing } from '../data/preprocess.js';
 import { descentVersion } from '../io/descent-version.js';
+import { classifies } from '../ops/defaults.js';
 import { outputLayer, type Plan } from '../plan.js';
 import { OnnxGraph } from './graph.js';
 import { emitLayer } from './layers.js';
 import { emitOutputs, type GraphOutput } from './outputs.js';
-import { emitPreprocessing } from './preprocessing.js';
+import { emitInput, ONNX_INPUT_TYPES, type OnnxInputType } from './preprocessing.js';
 import { onnx, type OnnxTypes } from './proto.js';
+import { expectKnownKeys, expectObject, expectOneOf } from '../validate.js';
 
 /** The operator set every node belongs to (the default domain). */
 export const ONNX_OPSET = 13;
@@ -36,16 +38,34 @@ export interface OnnxSource {
   readonly labelNames: readonly string[] | null;
 }
 
+/** How the model is exported. */
+export interface OnnxOptions {
+  /**
+   * The element type of the input: 'float32' (default), the features as
+   * predict takes a Float32Array, or 'uint8', bytes as predict takes a
+   * Uint8Array (each standing for byte / 255: a network trained on images).
+   */
+  input?: OnnxInputType;
+}
+
+/** Checks toOnnx's options; the input type. */
+export function checkOnnxOptions(options: unknown): OnnxInputType {
+  const o = expectObject('options', options);
+  expectKnownKeys('options', o, ['input']);
+  return o.input === undefined ? 'float32' : expectOneOf('options.input', o.input, Object.keys(ONNX_INPUT_TYPES) as OnnxInputType[]);
+}
+
 /** The ONNX model's bytes; a plan ONNX cannot express throws naming the layer. */
-export function networkToOnnx(source: OnnxSource): Uint8Array {
+export function networkToOnnx(source: OnnxSource, options: OnnxOptions = {}): Uint8Array {
+  const inputType = checkOnnxOptions(options);
   const { plan, params } = source;
   const graph = new OnnxGraph();
   graph.fresh(ONNX_INPUT);
-  let value = emitPreprocessing(graph, source.preprocessing, ONNX_INPUT);
+  let value = emitInput(graph, inputType, source.preprocessing, ONNX_INPUT);
   plan.layers.forEach((layer, index) => {
     value = emitLayer(graph, layer, value, params, `plan[${index}]`);
   });
-  const outputs = emitOutputs(graph, outputLayer(plan).activation, value, plan.outputs);
+  const outputs = emitOutputs(graph, classifies(outputLayer(plan).loss, source.labelNames), value, plan.outputs);
   const model: OnnxTypes.IModelProto = {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
@@ -55,7 +75,7 @@ export function networkToOnnx(source: OnnxSource): Uint8Array {
       name: 'descent',
       node: graph.nodes,
       initializer: graph.initializers,
-      input: [valueInfo({ name: ONNX_INPUT, elementType: onnx.TensorProto.DataType.FLOAT, width: plan.inputs })],
+      input: [valueInfo({ name: ONNX_INPUT, elementType: ONNX_INPUT_TYPES[inputType], width: plan.inputs })],
       output: outputs.map(valueInfo),
     },
     metadataProps: metadataOf(source),

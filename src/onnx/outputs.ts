@@ -1,20 +1,14 @@
 /**
- * The graph's outputs. Softmax and sigmoid outputs are probabilities, and
- * their networks classifiers: the graph gives `probabilities` and `class`,
- * the index descent's predictClasses gives (src/ops/activations/apply.ts
- * predictedClass: the arg max, first on ties; for one sigmoid unit 1 when
- * it reaches 0.5). Tanh and linear outputs are values: `outputs` alone.
+ * The graph's outputs. A classifier (src/ops/defaults.ts classifies: label
+ * names or a cross-entropy loss, as descent predict decides) gives
+ * `probabilities` and `class`, the index descent's predictClasses gives
+ * (src/ops/activations/apply.ts predictedClass: the arg max, first on
+ * ties; for one unit 1 when it reaches 0.5). A regressor (mse, no label
+ * names: a tanh or linear output, or a sigmoid one fit to values) gives
+ * its values as `outputs` alone.
  */
-import type { OutputActivation } from '../ops/activations/index.js';
 import { intAttribute, type OnnxGraph } from './graph.js';
 import { onnx } from './proto.js';
-
-export const ONNX_OUTPUT_KINDS = {
-  softmax: 'classifier',
-  sigmoid: 'classifier',
-  tanh: 'values',
-  linear: 'values',
-} as const satisfies Record<OutputActivation, 'classifier' | 'values'>;
 
 export const OUTPUT_NAMES = { probabilities: 'probabilities', values: 'outputs', class: 'class' } as const;
 
@@ -25,15 +19,15 @@ export interface GraphOutput {
   width: number | null;
 }
 
-/** The names of the graph's outputs for a network of this output activation. */
-export function onnxOutputNames(activation: OutputActivation): string[] {
-  return ONNX_OUTPUT_KINDS[activation] === 'values' ? [OUTPUT_NAMES.values] : [OUTPUT_NAMES.probabilities, OUTPUT_NAMES.class];
+/** The names of the graph's outputs for a classifier, or a regressor. */
+export function onnxOutputNames(classifier: boolean): string[] {
+  return classifier ? [OUTPUT_NAMES.probabilities, OUTPUT_NAMES.class] : [OUTPUT_NAMES.values];
 }
 
 /** Names the activated outputs and, for a classifier, adds the class; returns the graph's outputs. */
-export function emitOutputs(graph: OnnxGraph, activation: OutputActivation, activated: string, width: number): GraphOutput[] {
+export function emitOutputs(graph: OnnxGraph, classifier: boolean, activated: string, width: number): GraphOutput[] {
   const float = onnx.TensorProto.DataType.FLOAT;
-  if (ONNX_OUTPUT_KINDS[activation] === 'values') {
+  if (!classifier) {
     graph.node('Identity', [activated], [], OUTPUT_NAMES.values);
     return [{ name: OUTPUT_NAMES.values, elementType: float, width }];
   }

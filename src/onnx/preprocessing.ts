@@ -1,15 +1,36 @@
 /**
- * A network's stored input preprocessing as ONNX nodes, so the exported
- * model takes the raw features `predict` takes: x' = (x - shift) * scale
- * per feature, a Sub and a Mul in float32, rounded at the same two steps
- * as src/data/preprocess.ts.
+ * The input of the exported model and what predict does to it before the
+ * first layer, as ONNX nodes, so that the model takes the raw features
+ * `predict` takes:
+ * - uint8 input: Cast to float and Div by 255, the float32 predict widens a
+ *   Uint8Array byte to (Math.fround(byte * (1 / 255)) is byte / 255
+ *   correctly rounded for all 256 bytes; a Mul by float32(1 / 255) is not);
+ * - the stored preprocessing, x' = (x - shift) * scale per feature: a Sub
+ *   and a Mul in float32, rounded at the same two steps as
+ *   src/data/preprocess.ts.
  */
 import type { Preprocessing } from '../data/preprocess.js';
-import type { OnnxGraph } from './graph.js';
+import { DEFAULT_BYTE_SCALE } from '../data/dataset.js';
+import { intAttribute, type OnnxGraph } from './graph.js';
+import { onnx } from './proto.js';
 
-export function emitPreprocessing(graph: OnnxGraph, p: Preprocessing | null, input: string): string {
-  if (p === null) return input;
+/** The element types the input may have: floats as given, or bytes standing for byte / 255. */
+export const ONNX_INPUT_TYPES = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  uint8: onnx.TensorProto.DataType.UINT8,
+} as const;
+export type OnnxInputType = keyof typeof ONNX_INPUT_TYPES;
+
+/** 255: predict's bytes stand for byte / 255. */
+const BYTE_DIVISOR = 1 / DEFAULT_BYTE_SCALE;
+
+export function emitInput(graph: OnnxGraph, type: OnnxInputType, p: Preprocessing | null, input: string): string {
+  const floats =
+    type === 'uint8'
+      ? graph.node('Div', [graph.node('Cast', [input], [intAttribute('to', onnx.TensorProto.DataType.FLOAT)]), graph.scalar('byte_divisor', BYTE_DIVISOR)])
+      : input;
+  if (p === null) return floats;
   const features = p.shift.length;
-  const shifted = graph.node('Sub', [input, graph.floats(`${p.kind}_shift`, Float32Array.from(p.shift), [features])]);
+  const shifted = graph.node('Sub', [floats, graph.floats(`${p.kind}_shift`, Float32Array.from(p.shift), [features])]);
   return graph.node('Mul', [shifted, graph.floats(`${p.kind}_scale`, Float32Array.from(p.scale), [features])]);
 }

@@ -12,3 +12,12 @@ export function defaultLossFor(output: OutputActivation): LossName {
 export function defaultInitFor(activation: HiddenActivation): InitName {
   return activationOp(activation).init;
 }
+
+/**
+ * Whether a network classifies (its outputs are class scores, and it has a
+ * class to predict) when nothing else says: it has label names, or a
+ * classification loss (not mse). descent predict and the ONNX export both ask.
+ */
+export function classifies(loss: LossName, labelNames: readonly string[] | null): boolean {
+  return labelNames !== null || loss !== 'mse';
+}

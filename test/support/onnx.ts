@@ -3,6 +3,7 @@
 import ort from 'onnxruntime-node';
 import { expect } from 'vitest';
 import type { Network } from '../../src/network.js';
+import { classifies } from '../../src/ops/defaults.js';
 import { expectClose } from './compare.js';
 
 /** The agreement the ONNX export promises: max abs difference below 1e-5, no relative slack. */
@@ -34,7 +35,7 @@ function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export async function expectOnnxMatchesPredict(net: Network, session: ort.InferenceSession, x: Float32Array, label: string): Promise<number> {
   const n = x.length / net.inputs;
   const results = await runOnnx(session, x, net.inputs);
-  const classifier = net.output === 'softmax' || net.output === 'sigmoid';
+  const classifier = classifies(net.loss, net.labelNames);
   expect(Object.keys(results).sort(), label).toEqual(classifier ? ['class', 'probabilities'] : ['outputs']);
   const values = results[classifier ? 'probabilities' : 'outputs'];
   expect(values.type, label).toBe('float32');
