@@ -153,6 +153,17 @@ describe('a classifier trained on CSV with string labels', () => {
     expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('predict --output onto its --input or --model file is refused, and both stay as they were', () => {
+    writeFileSync(path('features.csv'), flowers(30, 4, false).text);
+    const before = [readFileSync(path('features.csv')), readFileSync(path('iris.model'))];
+    for (const [output, input] of [['features.csv', '--input features.csv'], ['./iris.model', '--model iris.model']]) {
+      const { code, stderr } = descent('predict', '--model', 'iris.model', '--input', 'features.csv', '--output', output);
+      expect(code).toBe(1);
+      expect(stderr).toBe(`descent: cannot write --output ${output}: it is the ${input.split(' ')[0].slice(2)} file (${input}); writing would replace it\n`);
+    }
+    expect([readFileSync(path('features.csv')), readFileSync(path('iris.model'))]).toEqual(before);
+  });
+
   it('a failed predict --output leaves the old file as it was and no temp file', () => {
     writeFileSync(path('out.csv'), 'old content\n');
     writeFileSync(path('late-bad.csv'), `${flowers(5000, 5, false).text}1,2,x,4\n`);

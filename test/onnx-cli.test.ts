@@ -72,7 +72,7 @@ describe('descent export', () => {
       const { code, stdout, stderr } = descent('export', '--model', 'digits.model', '--onnx', onnx);
       expect(code, onnx).toBe(1);
       expect(stdout, onnx).toBe('');
-      expect(stderr, onnx).toBe(`descent: cannot write --onnx ${onnx}: it is the model file (--model digits.model); the export would replace it\n`);
+      expect(stderr, onnx).toBe(`descent: cannot write --onnx ${onnx}: it is the model file (--model digits.model); writing would replace it\n`);
       expect(readFileSync(path('digits.model')).equals(model), onnx).toBe(true);
     }
   });

@@ -24,6 +24,6 @@ export async function checkWritable(flag: string, path: string): Promise<void> {
 export async function checkNotInput(flag: string, path: string, inputFlag: string, input: string): Promise<void> {
   const [output, source] = await Promise.all([stat(path).catch(() => null), stat(input).catch(() => null)]);
   if (output !== null && source !== null && output.dev === source.dev && output.ino === source.ino) {
-    throw new Error(`cannot write ${flag} ${path}: it is the ${inputFlag.slice(2)} file (${inputFlag} ${input}); the export would replace it`);
+    throw new Error(`cannot write ${flag} ${path}: it is the ${inputFlag.slice(2)} file (${inputFlag} ${input}); writing would replace it`);
   }
 }

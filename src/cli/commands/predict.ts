@@ -5,6 +5,7 @@ import type { CsvColumn } from '../../data/csv.js';
 import { CsvFeatureCountError } from '../../data/csv-rows.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { interruptible } from '../interrupt.js';
+import { checkNotInput } from '../files.js';
 import { classNames, loadModel, outputNames, taskOf, type Model } from '../model.js';
 import { printJson, printLines } from '../output.js';
 import { parseColumns, parseDelimiter } from '../parsers.js';
@@ -56,6 +57,10 @@ export function predictCommand(): Command {
         for (const flag of ['label', 'delimiter'] as const) {
           if (flags[flag] !== undefined) throw new UsageError(`--${flag} applies to CSV input; ${flags.input} holds IDX images`, 'predict');
         }
+      }
+      if (flags.output !== undefined) {
+        await checkNotInput('--output', flags.output, '--input', flags.input);
+        await checkNotInput('--output', flags.output, '--model', flags.model);
       }
       const model = await loadModel(flags.model);
       const format = formatterOf(model);
