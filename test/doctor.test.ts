@@ -82,6 +82,27 @@ describe('healthy networks get no error and no warning', () => {
     noErrorOrWarning(await diagnose({ layers: [4, 128, 3] }, data, { preprocess: 'standardize' }));
   });
 
+  // Small networks on noisy data: they need several hundred steps to learn 16 rows by heart.
+  it('a small regression network (linear output, mse, float targets)', async () => {
+    const rng = new Rng(5);
+    const n = 800;
+    const x = Float32Array.from({ length: n * 3 }, () => rng.normal());
+    const y = Float32Array.from({ length: n }, (_, r) => 3 * x[r * 3] - 2 * x[r * 3 + 1] + x[r * 3 + 2] ** 2 + 0.1 * rng.normal());
+    noErrorOrWarning(await diagnose({ layers: [3, 16, 1], output: 'linear', loss: 'mse' }, { x, y, n, features: 3 }));
+  });
+
+  it('a binary classifier with one sigmoid output, and with two softmax outputs', async () => {
+    const rng = new Rng(6);
+    const n = 800;
+    const y = Int32Array.from({ length: n }, (_, r) => r % 2);
+    const x = Float32Array.from({ length: n * 4 }, (_, i) => rng.normal() + y[Math.floor(i / 4)]);
+    const data = { x, y, n, features: 4, classes: 2 };
+    for (const seed of [0, 1, 2]) {
+      noErrorOrWarning(await diagnose({ layers: [4, 8, 1], output: 'sigmoid', seed }, data));
+      noErrorOrWarning(await diagnose({ layers: [4, 8, 2], seed }, data));
+    }
+  });
+
   it('the Fashion-MNIST defaults (784-256-128-10, dropout 0.2, batch 128)', async () => {
     let fashion;
     try {
