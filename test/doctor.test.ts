@@ -32,6 +32,11 @@ describe('the question: 64-10-10, relu, tanh output, mse on one-hot targets, uni
     expect(byCode('INIT_ALL_POSITIVE').fix).toMatch(/--init he/);
     expect(byCode('INIT_ALL_POSITIVE').evidence.positiveShare).toBe(1);
     expect(byCode('LOSS_STALLED').evidence.finalLoss).toBeGreaterThan(0.5);
+    // Its tanh outputs start pinned at 1, seen directly at the output layer.
+    expect(byCode('SATURATED_UNITS')).toMatchObject({ severity: 'error', layer: 3, evidence: { saturatedShare: 1 } });
+    // No gradient reaches the first layer: that is not a learning rate too low.
+    expect(byCode('UPDATE_RATIO_LOW').message).toMatch(/did not change at all/);
+    expect(byCode('UPDATE_RATIO_LOW').fix).not.toMatch(/a higher --lr \(/);
     // Worst first.
     const ranks = report.findings.map((f) => ['error', 'warning', 'info'].indexOf(f.severity));
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
@@ -116,7 +121,11 @@ describe('healthy networks get no error and no warning', () => {
 
 describe('each check trips on its problem', () => {
   it('a learning rate of 10 with SGD diverges; 1e-7 does not move', async () => {
-    expect(codes(await diagnose({ layers: [64, 128, 10] }, train, { optimizer: 'sgd', lr: 10 }), 'error')).toContain('LOSS_DIVERGING');
+    const fast = await diagnose({ layers: [64, 128, 10] }, train, { optimizer: 'sgd', lr: 10 });
+    // Its first chunk spikes to a peak and falls back: the message says so, not "rose to" a lower loss.
+    expect(fast.findings.find((f) => f.code === 'LOSS_DIVERGING')?.message).toMatch(/^the loss rose from 2.3\d? to a peak of \d+ \(ending at 2.\d+\)/);
+    // Its ReLUs die and pass no gradient: no finding may advise a higher learning rate.
+    expect(fast.findings.map((f) => f.fix).join('\n')).not.toMatch(/higher --lr \(now/);
     const slow = await diagnose({ layers: [64, 128, 10] }, train, { optimizer: 'sgd', lr: 1e-7 });
     expect(codes(slow, 'error')).toContain('LOSS_STALLED');
     expect(codes(slow)).toContain('UPDATE_RATIO_LOW');
