@@ -150,6 +150,16 @@ describe('each check trips on its problem', () => {
   it('rows shared by train and test, imbalanced classes, and a NaN named by step and layer', async () => {
     const report = await diagnose({ layers: [64, 128, 10] }, train, { test: train });
     expect(report.findings.find((f) => f.code === 'TRAIN_TEST_DUPLICATES')?.evidence.sharedRows).toBe(train.n);
+    // 10 rows copied, 10 more with one value changed (not duplicates); bytes x xScale compare by value with floats.
+    const x = train.x as Float32Array;
+    const copied = Float32Array.from(x.subarray(0, 20 * 64));
+    for (let r = 10; r < 20; r++) copied[r * 64 + 30] += 1 / 16;
+    const partial = { x: copied, y: train.y.slice(0, 20), n: 20, features: 64, classes: 10 };
+    const shared = await diagnose({ layers: [64, 128, 10] }, train, { test: partial, steps: 20 });
+    expect(shared.findings.find((f) => f.code === 'TRAIN_TEST_DUPLICATES')?.evidence).toEqual({ sharedRows: 10, testRows: 20, share: 0.5 });
+    const bytes = { x: Uint8Array.from(x.subarray(0, 20 * 64), (v) => v * 16), xScale: 1 / 16, y: train.y.slice(0, 20), n: 20, features: 64, classes: 10 };
+    const fromBytes = await diagnose({ layers: [64, 128, 10] }, train, { test: bytes, steps: 20 });
+    expect(fromBytes.findings.find((f) => f.code === 'TRAIN_TEST_DUPLICATES')?.evidence.sharedRows).toBe(20);
     const keep = Array.from({ length: train.n }, (_, i) => i).filter((i) => train.y[i] !== 3 || i % 10 === 0);
     const imbalanced = { ...train, n: keep.length, x: Float32Array.from(keep.flatMap((i) => Array.from((train.x as Float32Array).subarray(i * 64, i * 64 + 64)))), y: Int32Array.from(keep, (i) => train.y[i]) };
     expect(codes(await diagnose({ layers: [64, 128, 10] }, imbalanced))).toContain('CLASS_IMBALANCE');
