@@ -180,6 +180,8 @@ describe('each check trips on its problem', () => {
     await expect(diagnose({ layers: [64, 10], activation: { name: 'f', f: 1, derivative: Math.cos } as never }, train)).rejects.toThrow(
       'activation.f of custom activation "f" must be a function (z: number) => number, received 1',
     );
+    const thrower = { name: 'thrower', f: () => { throw new Error('boom'); }, derivative: Math.cos };
+    await expect(diagnose({ layers: [64, 10], activation: thrower }, train)).rejects.toThrow('activation.f of custom activation "thrower" threw at z = -8: boom');
   });
 
   it('every finding code is documented in docs/doctor.md', async () => {
