@@ -32,6 +32,11 @@ describe('the question: 64-10-10, relu, tanh output, mse on one-hot targets, uni
     expect(byCode('INIT_ALL_POSITIVE').fix).toMatch(/--init he/);
     expect(byCode('INIT_ALL_POSITIVE').evidence.positiveShare).toBe(1);
     expect(byCode('LOSS_STALLED').evidence.finalLoss).toBeGreaterThan(0.5);
+    // Its tanh outputs start pinned at 1, seen directly at the output layer.
+    expect(byCode('SATURATED_UNITS')).toMatchObject({ severity: 'error', layer: 3, evidence: { saturatedShare: 1 } });
+    // No gradient reaches the first layer: that is not a learning rate too low.
+    expect(byCode('UPDATE_RATIO_LOW').message).toMatch(/did not change at all/);
+    expect(byCode('UPDATE_RATIO_LOW').fix).not.toMatch(/a higher --lr \(/);
     // Worst first.
     const ranks = report.findings.map((f) => ['error', 'warning', 'info'].indexOf(f.severity));
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
@@ -82,6 +87,27 @@ describe('healthy networks get no error and no warning', () => {
     noErrorOrWarning(await diagnose({ layers: [4, 128, 3] }, data, { preprocess: 'standardize' }));
   });
 
+  // Small networks on noisy data: they need several hundred steps to learn 16 rows by heart.
+  it('a small regression network (linear output, mse, float targets)', async () => {
+    const rng = new Rng(5);
+    const n = 800;
+    const x = Float32Array.from({ length: n * 3 }, () => rng.normal());
+    const y = Float32Array.from({ length: n }, (_, r) => 3 * x[r * 3] - 2 * x[r * 3 + 1] + x[r * 3 + 2] ** 2 + 0.1 * rng.normal());
+    noErrorOrWarning(await diagnose({ layers: [3, 16, 1], output: 'linear', loss: 'mse' }, { x, y, n, features: 3 }));
+  });
+
+  it('a binary classifier with one sigmoid output, and with two softmax outputs', async () => {
+    const rng = new Rng(6);
+    const n = 800;
+    const y = Int32Array.from({ length: n }, (_, r) => r % 2);
+    const x = Float32Array.from({ length: n * 4 }, (_, i) => rng.normal() + y[Math.floor(i / 4)]);
+    const data = { x, y, n, features: 4, classes: 2 };
+    for (const seed of [0, 1, 2]) {
+      noErrorOrWarning(await diagnose({ layers: [4, 8, 1], output: 'sigmoid', seed }, data));
+      noErrorOrWarning(await diagnose({ layers: [4, 8, 2], seed }, data));
+    }
+  });
+
   it('the Fashion-MNIST defaults (784-256-128-10, dropout 0.2, batch 128)', async () => {
     let fashion;
     try {
@@ -95,7 +121,11 @@ describe('healthy networks get no error and no warning', () => {
 
 describe('each check trips on its problem', () => {
   it('a learning rate of 10 with SGD diverges; 1e-7 does not move', async () => {
-    expect(codes(await diagnose({ layers: [64, 128, 10] }, train, { optimizer: 'sgd', lr: 10 }), 'error')).toContain('LOSS_DIVERGING');
+    const fast = await diagnose({ layers: [64, 128, 10] }, train, { optimizer: 'sgd', lr: 10 });
+    // Its first chunk spikes to a peak and falls back: the message says so, not "rose to" a lower loss.
+    expect(fast.findings.find((f) => f.code === 'LOSS_DIVERGING')?.message).toMatch(/^the loss rose from 2.3\d? to a peak of \d+ \(ending at 2.\d+\)/);
+    // Its ReLUs die and pass no gradient: no finding may advise a higher learning rate.
+    expect(fast.findings.map((f) => f.fix).join('\n')).not.toMatch(/higher --lr \(now/);
     const slow = await diagnose({ layers: [64, 128, 10] }, train, { optimizer: 'sgd', lr: 1e-7 });
     expect(codes(slow, 'error')).toContain('LOSS_STALLED');
     expect(codes(slow)).toContain('UPDATE_RATIO_LOW');
@@ -120,6 +150,16 @@ describe('each check trips on its problem', () => {
   it('rows shared by train and test, imbalanced classes, and a NaN named by step and layer', async () => {
     const report = await diagnose({ layers: [64, 128, 10] }, train, { test: train });
     expect(report.findings.find((f) => f.code === 'TRAIN_TEST_DUPLICATES')?.evidence.sharedRows).toBe(train.n);
+    // 10 rows copied, 10 more with one value changed (not duplicates); bytes x xScale compare by value with floats.
+    const x = train.x as Float32Array;
+    const copied = Float32Array.from(x.subarray(0, 20 * 64));
+    for (let r = 10; r < 20; r++) copied[r * 64 + 30] += 1 / 16;
+    const partial = { x: copied, y: train.y.slice(0, 20), n: 20, features: 64, classes: 10 };
+    const shared = await diagnose({ layers: [64, 128, 10] }, train, { test: partial, steps: 20 });
+    expect(shared.findings.find((f) => f.code === 'TRAIN_TEST_DUPLICATES')?.evidence).toEqual({ sharedRows: 10, testRows: 20, share: 0.5 });
+    const bytes = { x: Uint8Array.from(x.subarray(0, 20 * 64), (v) => v * 16), xScale: 1 / 16, y: train.y.slice(0, 20), n: 20, features: 64, classes: 10 };
+    const fromBytes = await diagnose({ layers: [64, 128, 10] }, train, { test: bytes, steps: 20 });
+    expect(fromBytes.findings.find((f) => f.code === 'TRAIN_TEST_DUPLICATES')?.evidence.sharedRows).toBe(20);
     const keep = Array.from({ length: train.n }, (_, i) => i).filter((i) => train.y[i] !== 3 || i % 10 === 0);
     const imbalanced = { ...train, n: keep.length, x: Float32Array.from(keep.flatMap((i) => Array.from((train.x as Float32Array).subarray(i * 64, i * 64 + 64)))), y: Int32Array.from(keep, (i) => train.y[i]) };
     expect(codes(await diagnose({ layers: [64, 128, 10] }, imbalanced))).toContain('CLASS_IMBALANCE');
@@ -140,6 +180,8 @@ describe('each check trips on its problem', () => {
     await expect(diagnose({ layers: [64, 10], activation: { name: 'f', f: 1, derivative: Math.cos } as never }, train)).rejects.toThrow(
       'activation.f of custom activation "f" must be a function (z: number) => number, received 1',
     );
+    const thrower = { name: 'thrower', f: () => { throw new Error('boom'); }, derivative: Math.cos };
+    await expect(diagnose({ layers: [64, 10], activation: thrower }, train)).rejects.toThrow('activation.f of custom activation "thrower" threw at z = -8: boom');
   });
 
   it('every finding code is documented in docs/doctor.md', async () => {

@@ -34,6 +34,16 @@ export class HelpShown extends Error {
 }
 
 /**
+ * A command that printed its answer, and the answer is a failure: the
+ * doctor found errors. Nothing more on stderr; exit 1, so a script can
+ * stop on it (\`descent doctor ... && descent train ...\`).
+ */
+export class FindingsFailed extends Error {
+  override readonly name = 'FindingsFailed';
+  readonly exitCode = EXIT.runtime;
+}
+
+/**
  * A commander error as a UsageError: "error: " dropped and its "(Did you
  * mean --epochs?)" on the same line.
  */
@@ -92,6 +102,7 @@ export interface Report {
 /** How an error that ended a command is reported. */
 export function reportOf(error: unknown): Report | null {
   if (error instanceof HelpShown) return error.exitCode === EXIT.ok ? null : { line: '', detail: null, exitCode: error.exitCode };
+  if (error instanceof FindingsFailed) return { line: '', detail: null, exitCode: error.exitCode };
   if (error instanceof UsageError) {
     const help = error.command === null ? 'descent --help' : `descent ${error.command} --help`;
     return { line: `descent: ${oneLine(error.message)} (see ${help})`, detail: null, exitCode: EXIT.usage };

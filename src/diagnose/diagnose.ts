@@ -18,6 +18,7 @@ import { checkInputs } from './checks/inputs.js';
 import { checkLayerHealth } from './checks/layer-health.js';
 import { checkLossTrend } from './checks/loss-trend.js';
 import { checkOutputAndLoss } from './checks/output-loss.js';
+import { checkOutputSaturation } from './checks/output-saturation.js';
 import { checkOverfit } from './checks/overfit.js';
 import type { DoctorContext } from './context.js';
 import { round, sortFindings, type Finding } from './findings.js';
@@ -93,6 +94,7 @@ export async function diagnose(networkOptions: NetworkOptions, data: Dataset, op
     ...checkInitialisation(ctx),
     ...checkGradients(ctx),
     ...checkLayerHealth(ctx),
+    ...checkOutputSaturation(ctx),
     ...checkLossTrend(ctx, initialLoss, chance),
     ...(await checkOverfit(ctx)),
     ...checkInputs(ctx),

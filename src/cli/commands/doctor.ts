@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { diagnose } from '../../diagnose/diagnose.js';
 import { doctorLines, useColour } from '../doctor-text.js';
+import { FindingsFailed } from '../errors.js';
 import { interruptible } from '../interrupt.js';
 import { printJson, printLines } from '../output.js';
 import { addTrainFlags } from '../train/flag-definitions.js';
@@ -14,6 +15,7 @@ first word; flags about the length and outputs of a run (--epochs, --schedule, -
 --checkpoint, --log, --early-stopping, --val-fraction, --resume) are accepted and not used.
 It trains a copy of the network for a few hundred steps and prints findings worst first,
 each with its evidence and a fix. docs/doctor.md lists every finding code.
+Exit code 1 when it reports an error (warnings and notes alone exit 0), 2 for a usage error.
 
 Examples:
   $ descent doctor --data digits --layers 64,10,10 --output tanh --loss mse --init uniform --optimizer sgd
@@ -29,12 +31,13 @@ export function doctorCommand(): Command {
     .option('--verbose', 'print the stack trace of an error')
     .addHelpText('after', HELP)
     .action(async (raw: TrainFlags, self: Command) => {
-      const flags = resolveTrainFlags(raw, (key) => self.getOptionValueSource(key));
+      const flags = resolveTrainFlags(raw, (key) => self.getOptionValueSource(key), 'doctor');
       const report = await interruptible(async () => {
-        const { train, test } = await trainAndTestOf(flags);
+        const { train, test } = await trainAndTestOf(flags, 'doctor');
         return diagnose(networkOptionsOf(flags), train, { ...stepOptionsOf(flags), test });
       });
       await (flags.json ? printJson({ command: 'doctor', ...report }) : printLines(doctorLines(report, useColour(process.stdout))));
+      if (report.counts.error > 0) throw new FindingsFailed(`${report.counts.error} errors found`);
     });
   return command;
 }

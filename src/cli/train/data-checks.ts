@@ -1,10 +1,10 @@
 /** The data against the train flags: --layers must fit it, --val-fraction must leave rows on both sides. */
 import type { Dataset } from '../../data/dataset.js';
 import { UsageError } from '../errors.js';
-import type { TrainFlags } from './flags.js';
+import type { TrainFlags, TrainLikeCommand } from './flags.js';
 
 /** --layers against the data's features and classes (or targets), naming the flag and what would fit. */
-export function checkNetworkFitsData(flags: TrainFlags, data: Dataset): void {
+export function checkNetworkFitsData(flags: TrainFlags, data: Dataset, command: TrainLikeCommand = 'train'): void {
   const layers = flags.layers;
   const given = `--layers ${layers.join(',')}`;
   const inputs = layers[0];
@@ -13,10 +13,10 @@ export function checkNetworkFitsData(flags: TrainFlags, data: Dataset): void {
   const what = data.classes === undefined ? `${wanted} target column${wanted === 1 ? '' : 's'}` : `${wanted} classes`;
   const fix = `pass --layers ${[data.features, ...layers.slice(1, -1), wanted].join(',')}`;
   if (inputs !== data.features) {
-    throw new UsageError(`${given} takes ${inputs} inputs, but --data ${flags.data} has ${data.features} features per row: ${fix}`, 'train');
+    throw new UsageError(`${given} takes ${inputs} inputs, but --data ${flags.data} has ${data.features} features per row: ${fix}`, command);
   }
   if (outputs !== wanted && !(data.classes === 2 && outputs === 1)) {
-    throw new UsageError(`${given} ends in ${outputs} outputs, but --data ${flags.data} has ${what}: ${fix}`, 'train');
+    throw new UsageError(`${given} ends in ${outputs} outputs, but --data ${flags.data} has ${what}: ${fix}`, command);
   }
 }
 

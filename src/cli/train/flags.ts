@@ -43,13 +43,20 @@ export interface TrainFlags extends CsvFlags {
   verbose?: boolean;
 }
 
+/** The commands that take the train flags. */
+export type TrainLikeCommand = 'train' | 'doctor';
+
 /** What `--data fashion-mnist` trains by default: flags given on the command line override each. */
 export const FASHION_MNIST_DEFAULTS = { layers: [784, 256, 128, 10], dropout: 0.2, epochs: 40, batchSize: 128 } as const;
 
-/** The flags with their data-dependent defaults; `sourceOf` is commander's getOptionValueSource. */
-export function resolveTrainFlags(flags: TrainFlags, sourceOf: (key: string) => string | undefined): TrainFlags {
-  const usage = (message: string) => new UsageError(message, 'train');
-  checkCsvFlags('train', flags.data, flags);
+/**
+ * The flags with their data-dependent defaults; `sourceOf` is commander's
+ * getOptionValueSource; `command` (train or doctor, which share these
+ * flags) is the one whose --help a usage error points at.
+ */
+export function resolveTrainFlags(flags: TrainFlags, sourceOf: (key: string) => string | undefined, command: TrainLikeCommand = 'train'): TrainFlags {
+  const usage = (message: string) => new UsageError(message, command);
+  checkCsvFlags(command, flags.data, flags);
   if (hasOwnTestSet(flags.data) && sourceOf('testFraction') === 'cli') {
     throw usage(`--test-fraction does not apply to --data ${flags.data}: it comes with its own test set`);
   }

@@ -18,11 +18,17 @@ import { resolve as resolvePath } from 'node:path';
 import { createEpochProgress } from '../progress.js';
 import { testSplit } from '../split.js';
 import { checkNetworkFitsData, validationSplitRows } from './data-checks.js';
-import type { TrainFlags } from './flags.js';
+import type { TrainFlags, TrainLikeCommand } from './flags.js';
 import { trainSettings } from './settings.js';
 import { trainSummary, type TrainSummary } from './summary.js';
 
-export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<TrainSummary> {
+export interface TrainRun {
+  summary: TrainSummary;
+  /** The test accuracy of always guessing the test set's largest class (classification), else null. */
+  chanceAccuracy: number | null;
+}
+
+export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<TrainRun> {
   for (const [flag, path] of [['--save', flags.save], ['--checkpoint', flags.checkpoint], ['--log', flags.log]] as const) {
     if (path === undefined) continue;
     // An output written over the input would destroy the data it trains on.
@@ -77,7 +83,15 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
     files: { save: flags.save ?? null, checkpoint: flags.checkpoint ?? null, log: flags.log ?? null },
   });
   if (flags.save !== undefined) await network.save(flags.save, { training: summary as unknown as JsonObject });
-  return summary;
+  return { summary, chanceAccuracy: chanceAccuracyOf(test) };
+}
+
+/** The largest class's share of the rows: what a constant guess scores (null without classes). */
+function chanceAccuracyOf(data: Dataset): number | null {
+  if (data.classes === undefined || data.n === 0) return null;
+  const counts = new Array<number>(data.classes).fill(0);
+  for (let r = 0; r < data.n; r++) counts[data.y[r]]++;
+  return Math.max(...counts) / data.n;
 }
 
 /** The network the flags describe. */
@@ -93,9 +107,9 @@ export function stepOptionsOf(flags: TrainFlags) {
 }
 
 /** The data the flags name, checked against the network's sizes, and its train / test split. */
-export async function trainAndTestOf(flags: TrainFlags): Promise<{ train: Dataset; test: Dataset }> {
+export async function trainAndTestOf(flags: TrainFlags, command: TrainLikeCommand = 'train'): Promise<{ train: Dataset; test: Dataset }> {
   const data = await resolveData(flags.data, csvOptionsOf(flags));
-  checkNetworkFitsData(flags, data.train);
+  checkNetworkFitsData(flags, data.train, command);
   return splitOf(data, flags);
 }
 

@@ -8,12 +8,13 @@ import type { LayerStats } from '../../backend/types.js';
 import type { Plan } from '../../plan.js';
 import type { DoctorContext } from '../context.js';
 import { round, type Finding } from '../findings.js';
+import { CHUNK_STEPS } from '../probe.js';
 
 /** Shares of dead units: a few dead ReLUs are normal; half a layer dead wastes it; 90% leaves nothing to learn with. */
 const DEAD_WARNING = 0.5;
 const DEAD_ERROR = 0.9;
 /** Share of saturated outputs: beyond a third, most of the layer passes almost no gradient. */
-const SATURATED_WARNING = 1 / 3;
+export const SATURATED_WARNING = 1 / 3;
 /**
  * The per-weight RMS gradient of the first dense layer over the last's. A
  * healthy network keeps it within a factor of 100 either way; each sigmoid
@@ -117,6 +118,17 @@ function updateRatioFindings(last: LayerStats[], lr: number): Finding[] {
       message: `one step changes this layer's weights by ${round(highest.ratio)} of their norm (about 0.001 is healthy)`,
       evidence,
       fix: `a lower --lr (now ${lr}; try ${round(lr / 10)})`,
+    }];
+  }
+  if (lowest.ratio === 0) {
+    // Not a small learning rate: no gradient reaches the layer, and no learning rate moves a zero gradient.
+    return [{
+      code: 'UPDATE_RATIO_LOW',
+      severity: 'error',
+      layer: lowest.layer,
+      message: `this layer's weights did not change at all over the last ${CHUNK_STEPS} steps: no gradient reaches it (the units after it are dead or saturated)`,
+      evidence,
+      fix: 'fix the dead or saturated units after it (see DEAD_UNITS, SATURATED_UNITS; --init he or --init glorot); a higher --lr cannot move a zero gradient',
     }];
   }
   if (lowest.ratio < UPDATE_LOW) {

@@ -43,7 +43,7 @@ export function checkLossTrend({ probe, fit, network }: DoctorContext, initialLo
       code: 'LOSS_DIVERGING',
       severity: 'error',
       layer: null,
-      message: `the loss rose from ${round(initialLoss)} to ${probe.failure ? 'NaN / Infinity' : round(final)} over ${probe.steps} steps: the learning rate ${lr} is too high for this network`,
+      message: `the loss rose from ${round(initialLoss)} to ${rise(probe.failure !== null, initialLoss, final, peak)} over ${probe.steps} steps: the learning rate ${lr} is too high for this network`,
       evidence,
       fix: lower,
     });
@@ -65,4 +65,11 @@ export function checkLossTrend({ probe, fit, network }: DoctorContext, initialLo
     });
   }
   return findings;
+}
+
+/** How far the loss rose: to NaN / Infinity, to where it ended, or to a peak it fell back from. */
+function rise(failed: boolean, initial: number, final: number, peak: number): string {
+  if (failed) return 'NaN / Infinity';
+  if (final > RISE_LAST * initial) return String(round(final));
+  return `a peak of ${round(peak)} (ending at ${round(final)})`;
 }

@@ -49,7 +49,12 @@ export function checkCustomActivation(at: string, value: unknown): CustomActivat
     }
     const fn = o[key] as (z: number) => number;
     for (const z of PROBE_POINTS) {
-      const value = fn(z);
+      let value: unknown;
+      try {
+        value = fn(z);
+      } catch (error) {
+        throw new TypeError(`${at}.${key} of custom activation "${o.name}" threw at z = ${z}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         throw new RangeError(`${at}.${key} of custom activation "${o.name}" must return a finite number, received ${describe(value)} at z = ${z}`);
       }
