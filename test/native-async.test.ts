@@ -10,6 +10,7 @@ import { initializeParameters, shorthandPlan } from '../src/build-plan.js';
 import type { Plan } from '../src/plan.js';
 import { Rng } from '../src/rng.js';
 import { optimizerSettings } from './support/optimizer.js';
+import { gapBound, underSanitizers } from './support/sanitize.js';
 
 const BIG: Plan = shorthandPlan({ layers: [256, 512, 512, 10] });
 const SMALL: Plan = shorthandPlan({ layers: [16, 24, 5], activation: 'tanh' });
@@ -74,8 +75,8 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     const elapsed = performance.now() - started;
     // Sized for ~2 s; a busy machine during the probe makes it shorter, never trivial.
     expect(elapsed).toBeGreaterThan(500);
-    expect(maxGap).toBeLessThan(50);
-    expect(ticks).toBeGreaterThan(elapsed / 5 / 3);
+    expect(maxGap).toBeLessThan(gapBound(50));
+    if (!underSanitizers) expect(ticks).toBeGreaterThan(elapsed / 5 / 3);
     trainer.dispose();
   });
 
