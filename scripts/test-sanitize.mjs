@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = path.join(root, 'build', 'Sanitize');
 const addon = path.join(buildDir, 'descent_native.node');
-const TESTS = ['test/native-kernels.test.ts', 'test/native-trainer.test.ts', 'test/native-safety.test.ts', 'test/native-async.test.ts', 'test/byte-inputs.test.ts', 'test/checkpoint.test.ts', 'test/worker-threads.test.ts', 'test/preprocess.test.ts'];
+const TESTS = ['test/native-kernels.test.ts', 'test/native-trainer.test.ts', 'test/native-safety.test.ts', 'test/native-async.test.ts', 'test/byte-inputs.test.ts', 'test/checkpoint.test.ts', 'test/worker-threads.test.ts', 'test/preprocess.test.ts', 'test/event-loop.test.ts', 'test/concurrent-fits.test.ts', 'test/embedding-races.test.ts'];
 
 function run(command, args, env = {}) {
   process.stderr.write(`test:sanitize: $ ${command} ${args.join(' ')}\n`);
@@ -34,6 +34,8 @@ const libasan = spawnSync('gcc', ['-print-file-name=libasan.so'], { encoding: 'u
 const libubsan = spawnSync('gcc', ['-print-file-name=libubsan.so'], { encoding: 'utf8' }).stdout.trim();
 const status = run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...TESTS], {
   DESCENT_NATIVE_PATH: addon,
+  // The event-loop gap bounds measure the sanitizers' slowdown here, not descent (test/support/sanitize.ts).
+  DESCENT_TEST_SANITIZE: '1',
   LD_PRELOAD: `${libasan} ${libubsan}`,
   ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1:halt_on_error=1',
   UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',

@@ -52,11 +52,11 @@ export async function yieldToEventLoop(): Promise<void> {
 /** An array a job reads, with the length it had when the job began. */
 export interface Watched {
   readonly name: string;
-  readonly values: ArrayLike<number>;
+  readonly values: ArrayLike<unknown>;
   readonly length: number;
 }
 
-export function watch(name: string, values: ArrayLike<number>): Watched {
+export function watch(name: string, values: ArrayLike<unknown>): Watched {
   return { name, values, length: values.length };
 }
 

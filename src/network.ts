@@ -5,8 +5,8 @@
 import { selectBackend, type BackendChoice } from './backend/select.js';
 import type { Backend, OptimizerState } from './backend/types.js';
 import { explicitPlan, initializeParameters, shorthandPlan } from './build-plan.js';
-import { expectWhole, runYielding, watch, yieldToEventLoop } from './cooperative.js';
-import { checkDataset, checkDatasetJob, DEFAULT_BYTE_SCALE, inputRows, inputRowsJob, type CheckedData, type Dataset } from './data/dataset.js';
+import { expectWhole, runYielding, yieldToEventLoop, type Watched } from './cooperative.js';
+import { checkDataset, checkDatasetJob, DEFAULT_BYTE_SCALE, inputRows, inputRowsJob, recheckAnswersJob, type CheckedData, type Dataset } from './data/dataset.js';
 import { preprocessRows, preprocessRowsJob, type Preprocessing } from './data/preprocess.js';
 import { predictedClass } from './ops/activations/apply.js';
 import type { OutputActivation } from './ops/activations/index.js';
@@ -167,9 +167,10 @@ export class Network {
 
   /** evaluateAsync() on data already checked (fit's validation set). */
   async evaluateCheckedAsync(data: CheckedData): Promise<Evaluation> {
-    const answers = watch('data.y', data.labels ?? data.targets!);
-    const outputs = await this.outputsOfAsync(data.x, data.xScale, data.n);
-    expectWhole(answers);
+    const outputs = await this.outputsOfAsync(`${data.name}.x`, data.x, data.xScale, data.n);
+    // JS ran meanwhile (and, for a fit's validation set, since it was
+    // checked): the answers are read as they are now, checked again.
+    await runYielding(recheckAnswersJob(data, this.outputs));
     return this.evaluationOf(data, outputs);
   }
 
@@ -198,7 +199,7 @@ export class Network {
    */
   async predictAsync(x: Float32Array | Uint8Array | readonly number[] | readonly (readonly number[])[]): Promise<Float32Array> {
     const rows = await runYielding(inputRowsJob('x', x, this.inputs));
-    return this.outputsOfAsync(rows, rows instanceof Uint8Array ? DEFAULT_BYTE_SCALE : 1, rows.length / this.inputs);
+    return this.outputsOfAsync('x', rows, rows instanceof Uint8Array ? DEFAULT_BYTE_SCALE : 1, rows.length / this.inputs);
   }
 
   /** predictClasses() without holding the event loop, as predictAsync. */
@@ -209,24 +210,25 @@ export class Network {
   /**
    * outputsOf off the JS thread, ASYNC_CHUNK_VALUES input values a call:
    * each chunk is copied (and preprocessed) on the JS thread in a few ms,
-   * then computed on a worker thread while the next is prepared.
+   * then computed on a worker thread while the next is prepared. x (called
+   * name in messages) must keep its n rows throughout.
    */
-  private async outputsOfAsync(x: Float32Array | Uint8Array, xScale: number, n: number): Promise<Float32Array> {
+  private async outputsOfAsync(name: string, x: Float32Array | Uint8Array, xScale: number, n: number): Promise<Float32Array> {
     const { inputs, outputs } = this;
     const out = new Float32Array(n * outputs);
     const chunk = Math.min(n, this.backend.predictAsyncRows(this.plan));
+    // Checked against the n rows it must hold: a fit's validation set may have lost them between epochs.
+    const reads: Watched = { name, values: x, length: n * inputs };
     let running: { start: number; result: Promise<Float32Array> } | null = null;
     for (let start = 0; start < n + chunk; start += chunk) {
       let next: { start: number; result: Promise<Float32Array> } | null = null;
       if (start < n) {
-        if (x.length !== n * inputs) {
-          throw new TypeError(`x changed length (its buffer transferred?) while it was being read: it had ${n * inputs} values, now ${x.length}`);
-        }
+        expectWhole(reads);
         const count = Math.min(chunk, n - start);
         const rows =
           this.preprocessing === null && x instanceof Float32Array
             ? x.subarray(start * inputs, (start + count) * inputs)
-            : await runYielding(preprocessRowsJob(this.preprocessing, x, xScale, inputs, start, count, new Float32Array(count * inputs)));
+            : await runYielding(preprocessRowsJob(this.preprocessing, x, xScale, inputs, start, count, new Float32Array(count * inputs), name));
         next = { start, result: this.backend.predictAsync(this.plan, this.params, rows, count) };
         // A failed chunk rejects through its own await below; not before.
         next.result.catch(() => {});

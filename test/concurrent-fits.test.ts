@@ -34,12 +34,13 @@ describe.runIf(nativeAvailable())('concurrent fits', () => {
       import { writeFileSync, mkdtempSync } from 'node:fs';
       import { tmpdir } from 'node:os';
       import { join } from 'node:path';
-      import { createRequire } from 'node:module';
+      import { loadNativeAddon } from ${JSON.stringify(`${root}/dist/backend/native.js`)};
       const dir = mkdtempSync(join(tmpdir(), 'descent-concurrent-'));
       const fitModule = join(dir, 'fit.mjs');
       writeFileSync(fitModule, ${JSON.stringify(FIT)});
       const { fitOnce } = await import(fitModule);
-      const addon = createRequire(${index})(${JSON.stringify(`${root}/build/Release/descent_native.node`)});
+      // The addon the fits use (DESCENT_NATIVE_PATH under npm run test:sanitize), whose leases they take.
+      const addon = loadNativeAddon();
       const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
       const alone = [];
       for (const seed of seeds) alone.push(await fitOnce(seed));

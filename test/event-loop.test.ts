@@ -78,6 +78,21 @@ describe.runIf(nativeAvailable())('native fit keeps the event loop turning', () 
     expect(ticks).toBeGreaterThanOrEqual(40);
     same(outputs, net.predict(x));
   });
+
+  it('predictAsync of 30,000 number[] rows (number[][]): the loop turns while they are converted; a number[] row gives the outputs of predict', { timeout: 120_000 }, async () => {
+    const features = 784;
+    const flat = sineRows(30_000, features, 7);
+    const nested = Array.from({ length: 30_000 }, (_, r) => Array.from(flat.subarray(r * features, (r + 1) * features)));
+    const net = new Network({ layers: [features, 16, 10], backend: 'native' });
+    let outputs: Float32Array = new Float32Array(0);
+    const ticks = await timerTicks(async () => {
+      outputs = await net.predictAsync(nested);
+    });
+    // Their conversion alone held the loop ~130 ms in one block; sliced, it turns every few ms.
+    expect(ticks).toBeGreaterThanOrEqual(20);
+    same(outputs, net.predict(flat));
+    same(await net.predictAsync(nested[123]), net.predict(flat.subarray(123 * features, 124 * features)));
+  });
 });
 
 describe('async forms answer as the synchronous ones', () => {

@@ -10,6 +10,7 @@ import { initializeParameters, shorthandPlan } from '../src/build-plan.js';
 import type { Plan } from '../src/plan.js';
 import { Rng } from '../src/rng.js';
 import { optimizerSettings } from './support/optimizer.js';
+import { underSanitizers } from './support/sanitize.js';
 
 const BIG: Plan = shorthandPlan({ layers: [256, 512, 512, 10] });
 const SMALL: Plan = shorthandPlan({ layers: [16, 24, 5], activation: 'tanh' });
@@ -70,7 +71,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     // An epoch on the JS thread would let it fire once. (The longest gap is
     // the benchmark's to measure, bench/event-loop.mjs: a timed bound here
     // fails whenever the machine is busy.)
-    expect(ticks).toBeGreaterThan(elapsed / 5 / 3);
+    if (!underSanitizers) expect(ticks).toBeGreaterThan(elapsed / 5 / 3);
     trainer.dispose();
   });
 

@@ -360,10 +360,13 @@ export class NativeTrainer implements Trainer {
       const sliceRows = Math.max(1, Math.floor(LOAD_SLICE_BYTES / rowBytes));
       for (let loaded = 0; loaded < data.n; ) {
         if (loaded > 0) await yieldToEventLoop();
+        options.signal?.throwIfAborted();
         loaded = handle.loadRows(Math.min(sliceRows, data.n - loaded));
       }
     } catch (error) {
       handle?.dispose();
+      // The signal's reason as the caller gave it (an AbortError keeps its name).
+      if (options.signal?.aborted && error === options.signal.reason) throw error;
       throw withJsStack(error, holder);
     }
     return new NativeTrainer(handle, state, config.probe ?? false);

@@ -6,6 +6,7 @@
 import { optimizerOp } from '../ops/optimizers/index.js';
 import type { UpdateHyper } from '../ops/types.js';
 import { denseLayers, type Plan } from '../plan.js';
+import { expectWhole, watch, type Watched } from '../cooperative.js';
 import { LayerStatsCollector } from './layer-stats.js';
 import { ReferenceDriver } from './reference-driver.js';
 import type { Backend, EpochRequest, EpochResult, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
@@ -45,6 +46,12 @@ class ReferenceTrainer implements Trainer {
   private readonly stats: LayerStatsCollector | null;
   /** The weights before an update, to measure it (probe only). */
   private readonly before: Float32Array | null;
+  /**
+   * The data, read in every epoch (the native trainer copies them; this
+   * one does not): JS runs between epochs and at every yield, so they are
+   * checked whole before they are read again.
+   */
+  private readonly reads: Watched[];
 
   constructor(
     private readonly plan: Plan,
@@ -61,6 +68,7 @@ class ReferenceTrainer implements Trainer {
     this.stats = options.probe ? new LayerStatsCollector(plan, this.driver.widths) : null;
     this.driver.stats = this.stats;
     this.before = options.probe ? new Float32Array(plan.size) : null;
+    this.reads = [watch('data.x', data.x), watch('data.y', data.labels ?? data.targets!)];
   }
 
   private result(partial: Omit<EpochResult, 'layerStats'>): EpochResult {
@@ -75,12 +83,22 @@ class ReferenceTrainer implements Trainer {
     let samples = 0;
     let steps = 0;
     let lastYield = performance.now();
+    expectWhole(...this.reads);
+    const classes = outputs === 1 ? 2 : outputs;
     for (let start = 0, batchIndex = 0; start < order.length; start += batchSize, batchIndex++) {
       if (signal?.aborted) return this.result({ lossSum, correct, samples, steps, failedBatch: -1, failedLoss: NaN, aborted: true });
       const count = Math.min(batchSize, order.length - start);
       gatherRows(this.batchX, this.data.x, this.data.xScale, order, start, count, inputs);
       if (this.batchLabels) {
-        for (let r = 0; r < count; r++) this.batchLabels[r] = this.data.labels![order[start + r]];
+        for (let r = 0; r < count; r++) {
+          const row = order[start + r];
+          const label = this.data.labels![row];
+          // Checked when the fit began; JS may have changed it since (as the native trainer, check at the read).
+          if (!(label >= 0 && label < classes)) {
+            throw new RangeError(`data.y[${row}] = ${label} is out of range: labels must be class indices in [0, ${classes}) (changed during the fit?)`);
+          }
+          this.batchLabels[r] = label;
+        }
       }
       if (this.batchTargets) gatherRows(this.batchTargets, this.data.targets!, 1, order, start, count, outputs);
       const result = this.driver.lossAndGradient(this.params, this.grads, this.batchX, this.batchLabels, this.batchTargets, count, {
@@ -101,6 +119,7 @@ class ReferenceTrainer implements Trainer {
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();
+        expectWhole(...this.reads);
       }
     }
     return this.result({ lossSum, correct, samples, steps, failedBatch: -1, failedLoss: NaN, aborted: false });

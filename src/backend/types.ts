@@ -48,6 +48,8 @@ export interface TrainerOptions {
   readonly seed: number;
   /** Collect per-layer statistics (EpochResult.layerStats). Default false: no cost. */
   readonly probe?: boolean;
+  /** Stops the creation (the native backend's sliced copy of the data) once aborted, rejecting with its reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface EpochRequest {
@@ -109,9 +111,10 @@ export interface Backend {
   unsupported(plan: Plan): Error | null;
   /**
    * A trainer that updates params (plan.size) and state in place, epoch
-   * by epoch. The data are read as they are while it is being created
-   * (the native backend copies them in slices, giving the event loop a
-   * turn between slices); not after the promise resolves.
+   * by epoch. The native backend copies the data in slices while it is
+   * being created (the event loop's turn between slices) and does not
+   * read them after the promise resolves; the js backend reads them in
+   * every epoch, and refuses them once transferred or resized.
    */
   createTrainer(plan: Plan, params: Float32Array, state: OptimizerState, data: TrainingData, options: TrainerOptions): Promise<Trainer>;
   /**

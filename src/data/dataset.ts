@@ -29,6 +29,8 @@ export interface Dataset {
 
 /** The arrays a backend trains on, checked and in their canonical types. */
 export interface CheckedData {
+  /** How messages name the dataset ("data", "options.validation"). */
+  name: string;
   x: Float32Array | Uint8Array;
   /** 1 for float x. */
   xScale: number;
@@ -95,10 +97,24 @@ export function* checkDatasetJob(name: string, data: unknown, features: number, 
   const yValues = y as ArrayLike<number>;
   if (d.classes !== undefined) {
     const labels = yield* checkLabels(name, yValues, n, d.classes, outputs);
-    return { x: d.x, xScale, n, features, labels, targets: null, classes: d.classes };
+    return { name, x: d.x, xScale, n, features, labels, targets: null, classes: d.classes };
   }
   const targets = yield* checkTargets(name, yValues, n, outputs);
-  return { x: d.x, xScale, n, features, labels: null, targets, classes: null };
+  return { name, x: d.x, xScale, n, features, labels: null, targets, classes: null };
+}
+
+/**
+ * The answers of data checked again, in slices: after JS has run (a fit's
+ * validation set between epochs, an evaluateAsync while its rows were
+ * computed) they may have been transferred or changed, and are read as
+ * they are now.
+ */
+export function* recheckAnswersJob(data: CheckedData, outputs: number): Job<void> {
+  if (data.labels !== null) {
+    yield* checkLabels(data.name, data.labels, data.n, data.classes, outputs);
+  } else {
+    yield* checkTargets(data.name, data.targets!, data.n, outputs);
+  }
 }
 
 /** The most classes a dataset may have (one output unit each; the CSV loader's limit too). */
@@ -221,15 +237,11 @@ export function* inputRowsJob(name: string, x: unknown, features: number): Job<F
   if (x instanceof Float32Array || x instanceof Uint8Array) {
     rows = x;
   } else if (Array.isArray(x) && x.length > 0 && x.every((row) => Array.isArray(row))) {
-    rows = new Float32Array(x.length * features);
-    x.forEach((row: unknown[], r) => {
-      if (row.length !== features) {
-        throw new RangeError(`${name}[${r}] must hold ${features} values (the network's inputs), received ${row.length}`);
-      }
-      for (let j = 0; j < features; j++) rows[r * features + j] = row[j] as number;
-    });
-  } else if (Array.isArray(x) && x.every((v) => typeof v === 'number')) {
-    rows = Float32Array.from(x as number[]);
+    rows = yield* nestedRowsJob(name, x as unknown[][], features);
+  } else if (Array.isArray(x) && x.length > 0 && typeof x[0] === 'number') {
+    rows = yield* numberRowJob(name, x, features);
+  } else if (Array.isArray(x) && x.length === 0) {
+    rows = new Float32Array(0);
   } else {
     throw new TypeError(
       `${name} must be a Float32Array or Uint8Array of n x ${features} values, a number[] row or number[][] rows, received ${describe(x)}`,
@@ -243,6 +255,39 @@ export function* inputRowsJob(name: string, x: unknown, features: number): Job<F
     if (bad >= 0) {
       throw new RangeError(`${name} must hold finite numbers, received ${rows[bad]} at row ${Math.floor(bad / features)}, column ${bad % features}`);
     }
+  }
+  return rows;
+}
+
+/** number[][] rows as one Float32Array, a slice of rows between yields. */
+function* nestedRowsJob(name: string, x: unknown[][], features: number): Job<Float32Array> {
+  const rows = new Float32Array(x.length * features);
+  const sliceRows = rowsPerSlice(features);
+  const reads = watch(name, x);
+  for (let r = 0; r < x.length; r++) {
+    const row = x[r];
+    if (!Array.isArray(row) || row.length !== features) {
+      throw new RangeError(`${name}[${r}] must hold ${features} values (the network's inputs), received ${Array.isArray(row) ? row.length : describe(row)}`);
+    }
+    for (let j = 0; j < features; j++) rows[r * features + j] = row[j] as number;
+    if ((r + 1) % sliceRows === 0) yield* pause(reads);
+  }
+  return rows;
+}
+
+/** A number[] as a Float32Array, SLICE_VALUES values between yields; any other element is refused. */
+function* numberRowJob(name: string, x: unknown[], features: number): Job<Float32Array> {
+  const rows = new Float32Array(x.length);
+  const reads = watch(name, x);
+  for (let i = 0; i < x.length; i++) {
+    const value = x[i];
+    if (typeof value !== 'number') {
+      throw new TypeError(
+        `${name} must be a Float32Array or Uint8Array of n x ${features} values, a number[] row or number[][] rows, received an array holding ${describe(value)} at index ${i}`,
+      );
+    }
+    rows[i] = value;
+    if (i % SLICE_VALUES === SLICE_VALUES - 1) yield* pause(reads);
   }
   return rows;
 }

@@ -7,7 +7,7 @@ import type { Backend, OptimizerState } from '../backend/types.js';
 import { lossOp } from '../ops/losses/index.js';
 import { optimizerOp } from '../ops/optimizers/index.js';
 import { outputLayer, type Plan } from '../plan.js';
-import { runYielding } from '../cooperative.js';
+import { expectWhole, runYielding, watch } from '../cooperative.js';
 import { checkDatasetJob, type CheckedData, type Dataset } from '../data/dataset.js';
 import { fitPreprocessingJob, preprocessRowsJob, type Preprocessing } from '../data/preprocess.js';
 import { trainTestSplitJob } from '../data/split.js';
@@ -59,7 +59,9 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
   // Every scan and copy of the data below runs in slices with the event
   // loop's turn between them (src/cooperative.ts): a server that trains in
   // the background keeps answering.
+  const { signal, checkpoint } = options;
   const checked = await runYielding(checkDatasetJob('data', data, features, outputs));
+  signal?.throwIfAborted();
   const loss = outputLayer(target.plan).loss;
   if (lossOp(loss).needsLabels && data.classes === undefined) {
     throw new TypeError(`data.classes must be set for the ${loss} loss (its y are class indices)`);
@@ -74,6 +76,7 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
   } else if (options.validation !== null) {
     validationSet = await runYielding(checkDatasetJob('options.validation', options.validation, features, outputs));
   }
+  signal?.throwIfAborted();
   const lrAt = resolveSchedule(options.schedule, options.lr, options.epochs);
   const earlyStoppingSettings = resolveEarlyStopping(options.earlyStopping, validationSet !== null);
   const earlyStopping = earlyStoppingSettings ? new EarlyStopping(earlyStoppingSettings) : null;
@@ -104,20 +107,23 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
       : await runYielding(
           preprocessRowsJob(target.preprocessing, train.x, train.xScale, features, 0, train.n, new Float32Array(train.n * features), 'data.x'),
         );
+  signal?.throwIfAborted();
   const state = stateFor(target, options.optimizer.kind);
   const trainer = await target.backend.createTrainer(
     target.plan,
     target.params,
     state,
     { x, xScale: target.preprocessing === null ? train.xScale : 1, n: train.n, labels: train.labels, targets: train.targets },
-    { optimizer: options.optimizer, batchSize, threads: options.threads, seed: options.seed },
+    { optimizer: options.optimizer, batchSize, threads: options.threads, seed: options.seed, signal: signal ?? undefined },
   );
   const inOrder = identityOrder(train.n);
   const epochStart = new Float32Array(target.params.length);
-  const { signal, checkpoint } = options;
+  // JS runs between epochs (onEpochEnd, timers): the weights must still be there.
+  const params = watch('network.params', target.params);
   try {
     for (let epoch = firstEpoch; epoch <= options.epochs; epoch++) {
       signal?.throwIfAborted();
+      expectWhole(params);
       const started = performance.now();
       const lr = lrAt(epoch);
       const order = options.shuffle ? shuffledIndices(train.n, rng) : inOrder;
