@@ -44,8 +44,9 @@ function missingDebianPackages(names) {
 function ensureSystemPackages() {
   // The native backend builds against the system OpenBLAS with cmake and g++.
   const nativePackages = ['libopenblas-dev', 'cmake', 'g++', 'make'];
-  // `--data fashion-mnist` and its tests read Debian's copy.
-  const wanted = [...nativePackages, 'dataset-fashion-mnist'];
+  // `--data fashion-mnist` and its tests read Debian's copy; the ONNX
+  // tests run onnx's own checker on the exported models (python3-onnx).
+  const wanted = [...nativePackages, 'dataset-fashion-mnist', 'python3-onnx'];
   // The benchmark's peer, and GNU time for its jobs' peak RSS.
   if (forBench) wanted.push('python3-torch', 'time');
   const missing = missingDebianPackages(wanted);
@@ -58,6 +59,7 @@ function ensureSystemPackages() {
     if (missing.some((name) => nativePackages.includes(name))) until.push('descent runs on its js backend');
     if (missing.includes('python3-torch')) until.push('the benchmark skips the missing peers');
     if (missing.includes('dataset-fashion-mnist')) until.push('--data fashion-mnist and its tests are not available');
+    if (missing.includes('python3-onnx')) until.push("the test of exports against onnx's checker is skipped");
     log(`until then ${until.join(', ')}`);
     return;
   }
