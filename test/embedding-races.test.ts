@@ -102,7 +102,7 @@ describe.runIf(nativeAvailable())('native: an abort during the sliced copy of th
         return super.loadRows(count);
       }
     };
-    // 12,000 x 784 floats: 37 MB, five slices of 8 MiB.
+    // 12,000 x 784 floats: 37 MB, ten slices of 4 MiB.
     const fit = new Network({ layers: [784, 8, 10], backend: 'native' }).fit(dataset(12_000, 784, 4), { epochs: 1, signal: controller.signal });
     await expect(fit).rejects.toMatchObject({ name: 'AbortError' });
     expect(calls).toBe(1);

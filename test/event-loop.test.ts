@@ -60,7 +60,7 @@ describe.runIf(nativeAvailable())('native fit keeps the event loop turning', () 
       return performance.now() - started;
     });
     // 23.5M values scanned, split, standardised and copied: tens of ms of
-    // work at the least, done in 4 ms slices. In one block (as before) the
+    // work at the least, done in 3 ms slices. In one block (as before) the
     // timer would fire once or twice before the epoch.
     expect(ticksBeforeTraining).toBeGreaterThanOrEqual(10);
     expect(ticks).toBeGreaterThanOrEqual(ticksBeforeTraining);

@@ -5,6 +5,8 @@
 #include <exception>
 #include <new>
 #include <string>
+#include <system_error>
+#include <thread>
 
 #include "../kernels/plan.h"
 #include "args.h"
@@ -433,7 +435,17 @@ void TrainerWrap::EpochFinished() {
 }
 
 void TrainerWrap::Release() {
-  core_.reset();
+  // Freeing the trainer's copy of the data returns every page of it to the
+  // system: 11-15 ms on the JS thread for 60,000 x 784 floats (169 MB),
+  // measured as the longest event-loop gap of a fit. A thread of its own
+  // frees it; the lease goes back now (the trainer's threads only stop).
+  if (core_) {
+    try {
+      std::thread([core = std::move(core_)]() mutable { core.reset(); }).detach();
+    } catch (const std::system_error&) {
+      core_.reset();  // no thread to be had: free it here
+    }
+  }
   lease_.reset();
   params_.Reset();
   moments_.Reset();
