@@ -16,9 +16,14 @@ import { onnx } from './proto.js';
 
 /** The element types the input may have: floats as given, or bytes standing for byte / 255. */
 export const ONNX_INPUT_TYPES = {
-  float32: onnx.TensorProto.DataType.FLOAT,
-  uint8: onnx.TensorProto.DataType.UINT8,
-} as const;
+  // Getters: the schema is loaded on first use (proto.ts).
+  get float32(): number {
+    return onnx.TensorProto.DataType.FLOAT;
+  },
+  get uint8(): number {
+    return onnx.TensorProto.DataType.UINT8;
+  },
+};
 export type OnnxInputType = keyof typeof ONNX_INPUT_TYPES;
 
 /** 255: predict's bytes stand for byte / 255. */
