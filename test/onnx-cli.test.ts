@@ -128,6 +128,21 @@ describe('descent export', () => {
     expectClose(floatResults.probabilities.data as Float32Array, net.predict(pixels), 'idx export, float32', ONNX_TOLERANCE);
   });
 
+  it('a network descent train fit with mse to class labels is a classifier in the export, as in descent predict', async () => {
+    const trained = descent('train', '--data', 'digits', '--layers', '64,16,10', '--output', 'tanh', '--loss', 'mse', '--epochs', '2', '--save', 'tanh.model');
+    expect(trained.code, trained.stderr).toBe(0);
+    const exported = descent('export', '--model', 'tanh.model', '--onnx', 'tanh.onnx', '--json');
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout.trim().split('\n').pop()!)).toMatchObject({ outputs: ['probabilities', 'class'] });
+    const net = await Network.load(path('tanh.model'));
+    const session = await onnxSession(readFileSync(path('tanh.onnx')));
+    const results = await session.run({ features: new ort.Tensor('float32', rows.subarray(0, 200 * 64), [200, 64]) });
+    expect(Array.from(results.class.data as BigInt64Array, Number)).toEqual(Array.from(net.predictClasses(rows.subarray(0, 200 * 64))));
+    // The API's default reads the loss and label names alone: mse without names is a regressor.
+    expect(onnx.ModelProto.decode(net.toOnnx()).graph!.output!.map((o) => o.name)).toEqual(['outputs']);
+    expect(onnx.ModelProto.decode(net.toOnnx({ classifier: true })).graph!.output!.map((o) => o.name)).toEqual(['probabilities', 'class']);
+  });
+
   it('an --input-type that is neither float32 nor uint8 is a usage error naming the flag', () => {
     const { code, stderr } = descent('export', '--model', 'digits.model', '--onnx', 'x.onnx', '--input-type', 'bytes');
     expect(code).toBe(2);

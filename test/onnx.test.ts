@@ -273,6 +273,7 @@ describe('byte inputs: { input: "uint8" } takes the bytes predict takes as a Uin
   it('an input type other than float32 and uint8 is refused naming the option', () => {
     const net = new Network({ layers: [4, 3, 2] });
     expect(() => net.toOnnx({ input: 'bytes' } as never)).toThrow(new TypeError('options.input must be one of "float32", "uint8", received "bytes"'));
-    expect(() => net.toOnnx({ inputs: 'uint8' } as never)).toThrow(new TypeError('options has an unknown option "inputs"; expected one of input'));
+    expect(() => net.toOnnx({ inputs: 'uint8' } as never)).toThrow(new TypeError('options has an unknown option "inputs"; expected one of input, classifier'));
+    expect(() => net.toOnnx({ classifier: 'yes' } as never)).toThrow(/options.classifier must be/);
   });
 });

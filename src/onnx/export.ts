@@ -12,7 +12,7 @@ import { emitLayer } from './layers.js';
 import { emitOutputs, type GraphOutput } from './outputs.js';
 import { emitInput, ONNX_INPUT_TYPES, type OnnxInputType } from './preprocessing.js';
 import { onnx, type OnnxTypes } from './proto.js';
-import { expectKnownKeys, expectObject, expectOneOf } from '../validate.js';
+import { expectBoolean, expectKnownKeys, expectObject, expectOneOf } from '../validate.js';
 
 /** The operator set every node belongs to (the default domain). */
 export const ONNX_OPSET = 13;
@@ -46,18 +46,27 @@ export interface OnnxOptions {
    * Uint8Array (each standing for byte / 255: a network trained on images).
    */
   input?: OnnxInputType;
+  /**
+   * Whether the model gets "probabilities" and "class" outputs (true) or
+   * "outputs" (false). Default: it classifies when it has label names or
+   * a cross-entropy loss (src/ops/defaults.ts classifies); descent export
+   * passes the task descent train recorded in the model file.
+   */
+  classifier?: boolean;
 }
 
-/** Checks toOnnx's options; the input type. */
-export function checkOnnxOptions(options: unknown): OnnxInputType {
+/** Checks toOnnx's options. */
+export function checkOnnxOptions(options: unknown, source: OnnxSource): { inputType: OnnxInputType; classifier: boolean } {
   const o = expectObject('options', options);
-  expectKnownKeys('options', o, ['input']);
-  return o.input === undefined ? 'float32' : expectOneOf('options.input', o.input, Object.keys(ONNX_INPUT_TYPES) as OnnxInputType[]);
+  expectKnownKeys('options', o, ['input', 'classifier']);
+  const inputType = o.input === undefined ? 'float32' : expectOneOf('options.input', o.input, Object.keys(ONNX_INPUT_TYPES) as OnnxInputType[]);
+  const classifier = o.classifier === undefined ? classifies(outputLayer(source.plan).loss, source.labelNames) : expectBoolean('options.classifier', o.classifier);
+  return { inputType, classifier };
 }
 
 /** The ONNX model's bytes; a plan ONNX cannot express throws naming the layer. */
 export function networkToOnnx(source: OnnxSource, options: OnnxOptions = {}): Uint8Array {
-  const inputType = checkOnnxOptions(options);
+  const { inputType, classifier } = checkOnnxOptions(options, source);
   const { plan, params } = source;
   const graph = new OnnxGraph();
   graph.fresh(ONNX_INPUT);
@@ -65,7 +74,7 @@ export function networkToOnnx(source: OnnxSource, options: OnnxOptions = {}): Ui
   plan.layers.forEach((layer, index) => {
     value = emitLayer(graph, layer, value, params, `plan[${index}]`);
   });
-  const outputs = emitOutputs(graph, classifies(outputLayer(plan).loss, source.labelNames), value, plan.outputs);
+  const outputs = emitOutputs(graph, classifier, value, plan.outputs);
   const model: OnnxTypes.IModelProto = {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],

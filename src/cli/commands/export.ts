@@ -2,20 +2,20 @@
 import { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { ONNX_INPUT, ONNX_OPSET } from '../../onnx/export.js';
-import { classifies } from '../../ops/defaults.js';
 import { onnxOutputNames } from '../../onnx/outputs.js';
 import { ONNX_INPUT_TYPES, type OnnxInputType } from '../../onnx/preprocessing.js';
 import { dataKind } from '../datasets.js';
 import { UsageError } from '../errors.js';
 import { checkNotInput, checkWritable } from '../files.js';
-import { loadModel, type Model } from '../model.js';
+import { loadModel, taskOf, type Model } from '../model.js';
 import { printJson, printLines } from '../output.js';
 
 const HELP = `
 The ONNX model (opset ${ONNX_OPSET}) takes the raw features descent predict takes: input "${ONNX_INPUT}",
 [batch, inputs], float32, or uint8 for a model trained on IDX images (the pixel bytes, as predict reads
-them from an IDX file; --input-type says otherwise); the model's preprocessing is part of the graph. Softmax and sigmoid networks
-give "probabilities" and "class" (int64, the class descent predicts), tanh and linear ones "outputs".
+them from an IDX file; --input-type says otherwise); the model's preprocessing is part of the graph. A classifier
+(what descent predict writes a label column for) gives "probabilities" and "class" (int64, the class descent predict
+gives); a regressor "outputs".
 The label names and descent's version are in the metadata. The file is replaced only when complete.
 
 Examples:
@@ -50,9 +50,11 @@ export function exportCommand(): Command {
       await checkWritable('--onnx', flags.onnx);
       await checkNotInput('--onnx', flags.onnx, '--model', flags.model);
       const inputType = (flags.inputType as OnnxInputType | undefined) ?? defaultInputType(model);
-      const bytes = network.toOnnx({ input: inputType });
+      // The task as descent predict sees it: the one descent train recorded, if any.
+      const classifier = taskOf(model) === 'classification';
+      const bytes = network.toOnnx({ input: inputType, classifier });
       await writeFileAtomic(flags.onnx, bytes);
-      const outputs = onnxOutputNames(classifies(network.loss, network.labelNames));
+      const outputs = onnxOutputNames(classifier);
       const result = { command: 'export', model: flags.model, onnx: flags.onnx, opset: ONNX_OPSET, bytes: bytes.length, input: ONNX_INPUT, inputType, outputs };
       await (flags.json
         ? printJson(result)
