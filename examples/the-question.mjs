@@ -1,7 +1,7 @@
-// The network descent was written for: 64-10-10 on the 8x8 digits, a tanh
+// A network that sits at chance on the 8x8 digits: 64-10-10, a tanh
 // output trained with squared error against one-hot targets, weights drawn
-// from [0, 1), and a tanh whose derivative was written as tanh(z). It sits
-// at chance; the doctor says why. Run after `npm run build`:
+// from [0, 1), and a tanh whose derivative was written as tanh(z). The
+// doctor says why it does not learn. Run after `npm run build`:
 //   node examples/the-question.mjs
 import { diagnose, loadDigits, trainTestSplit } from 'descent-nn';
 

@@ -24,7 +24,7 @@ const optional = args.has('--optional');
 const debug = args.has('--debug');
 const config = debug ? 'Debug' : 'Release';
 const output = path.join(root, 'build', config, 'descent_native.node');
-const FIX = 'apt-get install libopenblas-dev cmake g++ (then npm run build:native)';
+const FIX = 'apt-get install libopenblas-dev cmake g++ make (then npm run build:native)';
 
 function log(message) {
   process.stderr.write(`descent: ${message}\n`);

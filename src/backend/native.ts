@@ -234,7 +234,7 @@ function load(): { addon: NativeAddon } | { error: Error } {
         'descent: the native backend could not be loaded. Tried:',
         ...tried,
         `To fix: build it with ${rebuildCommand()}${override}; the build needs OpenBLAS, ` +
-          'cmake and a C++ compiler: `apt-get install libopenblas-dev cmake g++`. ' +
+          'cmake and a C++ compiler: `apt-get install libopenblas-dev cmake g++ make`. ' +
           "Or use the pure TypeScript backend ('js').",
       ].join('\n'),
     ),

@@ -40,7 +40,7 @@ function warnOnceAboutFallback(): void {
   warned = true;
   process.emitWarning(
     "descent: the native backend is not available, so backend 'auto' uses the slower js backend. " +
-      `Build it with ${rebuildCommand()}; it needs \`apt-get install libopenblas-dev cmake g++\`. ` +
+      `Build it with ${rebuildCommand()}; it needs \`apt-get install libopenblas-dev cmake g++ make\`. ` +
       "backend 'native' throws the full reason.",
     { code: 'DESCENT_NATIVE_UNAVAILABLE' },
   );

@@ -16,7 +16,8 @@ import { writeErr, writeOut } from './output.js';
 
 const HELP = `
 Every command takes --help (with examples) and --json (one JSON object on the last line of stdout).
-Exit codes: 0 done, 1 a runtime error (bad file, bad data), 2 a usage error, 130 interrupted (Ctrl-C).
+Exit codes: 0 done, 1 a runtime error (bad file, bad data) or a doctor report with an error, 2 a usage error,
+130 interrupted (Ctrl-C).
 
 Examples:
   $ descent train --data iris.csv --label species --layers 4,16,3 --save iris.model
