@@ -194,6 +194,23 @@ export function floatRows(
   return out;
 }
 
+/**
+ * A subset of a checked dataset (its rows copied as they were, by
+ * subsetJob) as checked data, without scanning them again.
+ */
+export function checkedPart(name: string, part: Dataset, whole: CheckedData): CheckedData {
+  return {
+    name,
+    x: part.x,
+    xScale: whole.xScale,
+    n: part.n,
+    features: part.features,
+    labels: whole.labels === null ? null : (part.y as Int32Array),
+    targets: whole.targets === null ? null : (part.y as Float32Array),
+    classes: whole.classes,
+  };
+}
+
 /** The rows of a dataset at the given indices, as a new dataset. */
 export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
   return runNow(subsetJob(data, indices));

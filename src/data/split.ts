@@ -1,10 +1,10 @@
 import { runNow, type Job } from '../cooperative.js';
-
-/** Rows grouped between two yields (the loop is cheap; 8192 rows take well under 1 ms). */
-const SLICE_ROWS = 8192;
 import { Rng } from '../rng.js';
 import { expectInRange, expectNonNegativeInteger } from '../validate.js';
 import { checkDatasetJob, subsetJob, type Dataset } from './dataset.js';
+
+/** Rows grouped between two yields (the loop is cheap; 8192 rows take well under 1 ms). */
+const SLICE_ROWS = 8192;
 
 export interface SplitOptions {
   /** Fraction of the rows that go to the test part, in (0, 1). Default 0.2. */
@@ -29,6 +29,11 @@ export function* trainTestSplitJob(data: Dataset, options: SplitOptions = {}): J
   const d = data as Partial<Dataset> | null;
   const outputs = d?.classes ?? (d && d.y && typeof d.n === 'number' && d.n > 0 ? d.y.length / d.n : 1);
   yield* checkDatasetJob('data', data, d?.features as number, outputs as number);
+  return yield* splitCheckedJob(data, options);
+}
+
+/** trainTestSplitJob on a dataset checked already (fit's): its rows are not scanned again. */
+export function* splitCheckedJob(data: Dataset, options: SplitOptions): Job<{ train: Dataset; test: Dataset }> {
   const testFraction = options.testFraction ?? 0.2;
   expectInRange('testFraction', testFraction, Number.MIN_VALUE, 1);
   const seed = expectNonNegativeInteger('seed', options.seed ?? 0);

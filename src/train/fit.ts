@@ -8,9 +8,9 @@ import { lossOp } from '../ops/losses/index.js';
 import { optimizerOp } from '../ops/optimizers/index.js';
 import { outputLayer, type Plan } from '../plan.js';
 import { expectWhole, runYielding, watch } from '../cooperative.js';
-import { checkDatasetJob, type CheckedData, type Dataset } from '../data/dataset.js';
+import { checkDatasetJob, checkedPart, type CheckedData, type Dataset } from '../data/dataset.js';
 import { fitPreprocessingJob, preprocessRowsJob, type Preprocessing } from '../data/preprocess.js';
-import { trainTestSplitJob } from '../data/split.js';
+import { splitCheckedJob } from '../data/split.js';
 import { Rng, shuffledIndices } from '../rng.js';
 import { EarlyStopping, resolveEarlyStopping } from './early-stopping.js';
 import { TrainingDivergedError } from './errors.js';
@@ -70,9 +70,9 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
   let train = checked;
   let validationSet: CheckedData | null = null;
   if (typeof options.validation === 'number') {
-    const split = await runYielding(trainTestSplitJob(data, { testFraction: options.validation, seed: options.seed }));
-    train = await runYielding(checkDatasetJob('data', split.train, features, outputs));
-    validationSet = await runYielding(checkDatasetJob('options.validation', split.test, features, outputs));
+    const split = await runYielding(splitCheckedJob(data, { testFraction: options.validation, seed: options.seed }));
+    train = checkedPart('data', split.train, checked);
+    validationSet = checkedPart('options.validation', split.test, checked);
   } else if (options.validation !== null) {
     validationSet = await runYielding(checkDatasetJob('options.validation', options.validation, features, outputs));
   }
