@@ -208,7 +208,7 @@ export class Network {
   }
 
   /**
-   * outputsOf off the JS thread, ASYNC_CHUNK_VALUES input values a call:
+   * outputsOf off the JS thread, backend.predictAsyncRows rows a call:
    * each chunk is copied (and preprocessed) on the JS thread in a few ms,
    * then computed on a worker thread while the next is prepared. x (called
    * name in messages) must keep its n rows throughout.
@@ -219,6 +219,8 @@ export class Network {
     const chunk = Math.min(n, this.backend.predictAsyncRows(this.plan));
     // Checked against the n rows it must hold: a fit's validation set may have lost them between epochs.
     const reads: Watched = { name, values: x, length: n * inputs };
+    // One scratch for every chunk: predictAsync reads its rows before it returns.
+    const scratch = this.preprocessing === null && x instanceof Float32Array ? null : new Float32Array(chunk * inputs);
     let running: { start: number; result: Promise<Float32Array> } | null = null;
     for (let start = 0; start < n + chunk; start += chunk) {
       let next: { start: number; result: Promise<Float32Array> } | null = null;
@@ -226,9 +228,9 @@ export class Network {
         expectWhole(reads);
         const count = Math.min(chunk, n - start);
         const rows =
-          this.preprocessing === null && x instanceof Float32Array
-            ? x.subarray(start * inputs, (start + count) * inputs)
-            : await runYielding(preprocessRowsJob(this.preprocessing, x, xScale, inputs, start, count, new Float32Array(count * inputs), name));
+          scratch === null
+            ? (x as Float32Array).subarray(start * inputs, (start + count) * inputs)
+            : await runYielding(preprocessRowsJob(this.preprocessing, x, xScale, inputs, start, count, scratch, name));
         next = { start, result: this.backend.predictAsync(this.plan, this.params, rows, count) };
         // A failed chunk rejects through its own await below; not before.
         next.result.catch(() => {});

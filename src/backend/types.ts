@@ -125,8 +125,9 @@ export interface Backend {
   /**
    * predict off the JS thread where the backend can (native: params and x
    * are copied when called, the rows computed on a worker thread); the js
-   * backend computes at once. Callers bound n: the copy of x is made on the
-   * JS thread.
+   * backend computes at once. Either way x and params are read before the
+   * call returns, so the caller may reuse x for the next call. Callers
+   * bound n: the copy of x is made on the JS thread.
    */
   predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array>;
   /**
