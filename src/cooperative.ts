@@ -43,6 +43,16 @@ export async function runYielding<T>(job: Job<T>, sliceMs: number = SLICE_MS): P
  */
 let lastTurn = performance.now();
 
+/** Notes a turn of the event loop that an await of other work gave (a native call's promise). */
+export function turnTaken(): void {
+  lastTurn = performance.now();
+}
+
+/** A turn of the event loop when the work since the last has passed sliceMs; else nothing. */
+export async function yieldWhenDue(sliceMs: number = SLICE_MS): Promise<void> {
+  if (performance.now() - lastTurn >= sliceMs) await yieldToEventLoop();
+}
+
 /** Resolves after the event loop has run its timers and I/O callbacks. */
 export async function yieldToEventLoop(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));

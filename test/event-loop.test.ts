@@ -12,6 +12,7 @@ import { loadNativeAddon, nativeAvailable } from '../src/backend/native.js';
 import { Network } from '../src/index.js';
 import { loadDigits } from '../src/data/digits.js';
 import { plan } from './support/training.js';
+import { ready } from './support/native-trainer.js';
 
 /** How often a 1 ms timer fired while `work` ran: a block of synchronous work lets it fire once. */
 async function timerTicks(work: () => Promise<unknown>): Promise<number> {
@@ -149,12 +150,13 @@ describe.runIf(nativeAvailable())('native predictAsync reads only its own copies
 
 describe.runIf(nativeAvailable())('the native trainer loads its rows in slices', () => {
   const p = plan({ layers: [3, 4, 2] });
-  const config = { batchSize: 2, threads: 1, seed: 0, step: 0, copyRows: 0, optimizer: { kind: 'sgd', momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 } };
+  const config = { batchSize: 2, threads: 1, seed: 0, step: 0, optimizer: { kind: 'sgd', momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 } };
   const data = (labels: Int32Array) => ({ x: new Float32Array(12), xScale: 1, n: 4, labels, targets: null });
 
   it('trains only once every row is in; a bad label in a later slice is named by its row', async () => {
     const addon = loadNativeAddon();
     const trainer = new addon.Trainer(p, new Float32Array(p.size), new Float32Array(0), data(new Int32Array([0, 1, 1, 7])), config);
+    await trainer.prepare();
     expect(() => trainer.trainEpoch(new Uint32Array([0, 1]), 2, 0.1, 1)).toThrow('trainEpoch: the data are not all loaded (0 of 4 rows): call loadRows for the rest first');
     expect(trainer.loadRows(2)).toBe(2);
     expect(() => trainer.loadRows(2)).toThrow('loadRows: data.labels[3] = 7 is out of range: labels must be class indices in [0, 2)');
@@ -166,11 +168,12 @@ describe.runIf(nativeAvailable())('the native trainer loads its rows in slices',
     const addon = loadNativeAddon();
     const d = data(new Int32Array([0, 1, 1, 0]));
     const trainer = new addon.Trainer(p, new Float32Array(p.size), new Float32Array(0), d, config);
+    await trainer.prepare();
     trainer.loadRows(1);
     structuredClone(d.x.buffer, { transfer: [d.x.buffer] });
     expect(() => trainer.loadRows(3)).toThrow(/loadRows: data.x must be a Float32Array/);
     trainer.dispose();
-    const whole = new addon.Trainer(p, new Float32Array(p.size), new Float32Array(0), data(new Int32Array([0, 1, 1, 0])), { ...config, copyRows: 4 });
+    const whole = await ready(new addon.Trainer(p, new Float32Array(p.size), new Float32Array(0), data(new Int32Array([0, 1, 1, 0])), config), 4);
     await expect(whole.trainEpoch(new Uint32Array([0, 1, 2, 3]), 2, 0.1, 1)).resolves.toMatchObject({ steps: 2 });
     whole.dispose();
   });

@@ -11,6 +11,7 @@ import type { Plan } from '../src/plan.js';
 import { Rng } from '../src/rng.js';
 import { optimizerSettings } from './support/optimizer.js';
 import { underSanitizers } from './support/sanitize.js';
+import { ready } from './support/native-trainer.js';
 
 const BIG: Plan = shorthandPlan({ layers: [256, 512, 512, 10] });
 const SMALL: Plan = shorthandPlan({ layers: [16, 24, 5], activation: 'tanh' });
@@ -89,16 +90,19 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     trainer.dispose();
   });
 
-  it('the addon refuses it synchronously', () => {
+  it('the addon refuses it synchronously', async () => {
     const addon = loadNativeAddon();
     const data = dataFor(SMALL, 64, 7);
-    const trainer = new addon.Trainer(SMALL, paramsFor(SMALL, 7), new Float32Array(0), data, {
-      batchSize: 8,
-      threads: 1,
-      seed: 0,
-      step: 0,
-      optimizer: optimizerSettings('sgd'),
-    });
+    const trainer = await ready(
+      new addon.Trainer(SMALL, paramsFor(SMALL, 7), new Float32Array(0), data, {
+        batchSize: 8,
+        threads: 1,
+        seed: 0,
+        step: 0,
+        optimizer: optimizerSettings('sgd'),
+      }),
+      64,
+    );
     const order = longOrder(64, 8, 10, 8);
     const first = trainer.trainEpoch(order, 8, 0.1, 1);
     expect(trainer.running).toBe(true);

@@ -12,6 +12,7 @@ import { initializeParameters, shorthandPlan } from '../src/build-plan.js';
 import type { Plan } from '../src/plan.js';
 import { Rng } from '../src/rng.js';
 import { optimizerSettings, updateHyper } from './support/optimizer.js';
+import { ready } from './support/native-trainer.js';
 
 const PLAN: Plan = shorthandPlan({ layers: [4, 5, 3] });
 const SIZE = PLAN.size; // 4*5+5 + 5*3+3 = 43
@@ -130,9 +131,36 @@ describe.runIf(nativeAvailable())('native argument checks', () => {
       expect(() => make({ data: { labels: new Int32Array(9) } })).toThrow(
         'Trainer: data.labels must be an Int32Array of at least 10 elements (n), received Int32Array of length 9',
       );
+    });
+
+    it('a label out of range is named by its row when the rows are loaded', async () => {
       const labels = new Int32Array(10);
       labels[7] = 3;
-      expect(() => make({ data: { labels } })).toThrow(/Trainer: data.labels\[7\] = 3 is out of range: labels must be class indices in \[0, 3\)/);
+      const trainer = make({ data: { labels } });
+      await trainer.prepare();
+      expect(() => trainer.loadRows(10)).toThrow(/loadRows: data.labels\[7\] = 3 is out of range: labels must be class indices in \[0, 3\)/);
+      trainer.dispose();
+    });
+
+    it('nothing is loaded or trained before prepare resolves; a trainer disposed while preparing frees itself', async () => {
+      const trainer = make();
+      expect(() => trainer.loadRows(10)).toThrow('loadRows: this trainer is not prepared: await prepare() first');
+      expect(() => trainer.trainEpoch(identity(10), 4, 0.1, 1)).toThrow('trainEpoch: this trainer is not prepared: await prepare() first');
+      const preparing = trainer.prepare();
+      expect(() => trainer.prepare()).toThrow('prepare: this trainer is already prepared (or being prepared)');
+      trainer.dispose();
+      await expect(preparing).rejects.toThrow('prepare: dispose() was called on a trainer disposed before it was ready');
+      expect(trainer.disposed).toBe(true);
+      expect(addon.threadLeases().leases).toBe(0);
+    });
+
+    it('params transferred while the trainer is prepared are refused by name', async () => {
+      const params = f(SIZE);
+      const trainer = make({ params });
+      const preparing = trainer.prepare();
+      structuredClone(params.buffer, { transfer: [params.buffer] });
+      await expect(preparing).rejects.toThrow('prepare: params was detached (its buffer transferred) while the trainer held it');
+      trainer.dispose();
     });
 
     it('bad config values', () => {
@@ -161,7 +189,7 @@ describe.runIf(nativeAvailable())('native argument checks', () => {
     });
 
     it('an order index >= n, a batch above the trainer batch size, epoch 0', async () => {
-      const trainer = make();
+      const trainer = await ready(make(), 10);
       const order = identity(10);
       order[6] = 10;
       expect(() => trainer.trainEpoch(order, 4, 0.1, 1)).toThrow('trainEpoch: order[6] = 10 is out of range: it must be a row index below data.n = 10');
@@ -192,19 +220,19 @@ describe.runIf(nativeAvailable())('native argument checks', () => {
       return params;
     };
     const make = (params: Float32Array, d: TrainingData) =>
-      new addon.Trainer(BIG, params, f(BIG.size), d, { ...CONFIG, batchSize: 32, threads: 2 });
+      ready(new addon.Trainer(BIG, params, f(BIG.size), d, { ...CONFIG, batchSize: 32, threads: 2 }), d.n);
     const longOrder = (n: number, length: number) => Uint32Array.from({ length }, (_, i) => (i * 7919) % n);
 
     it('x, labels and order transferred away and overwritten mid-epoch: the epoch trains on its copies, as if untouched', async () => {
       const d = bigData(2000);
       const order = longOrder(2000, 32 * 400);
       const expected = bigParams();
-      const untouched = make(expected, bigData(2000));
+      const untouched = await make(expected, bigData(2000));
       await untouched.trainEpoch(order.slice(), 32, 0.01, 1);
       untouched.dispose();
 
       const params = bigParams();
-      const trainer = make(params, d);
+      const trainer = await make(params, d);
       const running = trainer.trainEpoch(order, 32, 0.01, 1);
       // Detach every array JS handed over, then fill new memory (likely the freed pages) with garbage.
       structuredClone(d.x.buffer, { transfer: [d.x.buffer] });
@@ -221,7 +249,7 @@ describe.runIf(nativeAvailable())('native argument checks', () => {
     it('labels changed to out-of-range values after the trainer was made are never read', async () => {
       const d = bigData(500);
       const params = bigParams();
-      const trainer = make(params, d);
+      const trainer = await make(params, d);
       d.labels!.fill(1_000_000);
       const result = await trainer.trainEpoch(longOrder(500, 32 * 50), 32, 0.01, 1);
       expect(result).toMatchObject({ steps: 50, failedBatch: -1 });
@@ -231,7 +259,7 @@ describe.runIf(nativeAvailable())('native argument checks', () => {
 
     it('params transferred away mid-epoch: the epoch ends with a clear error, the process lives on', async () => {
       const params = bigParams();
-      const trainer = make(params, bigData(1000));
+      const trainer = await make(params, bigData(1000));
       const running = trainer.trainEpoch(longOrder(1000, 32 * 300), 32, 0.01, 1);
       structuredClone(params.buffer, { transfer: [params.buffer] });
       await expect(running).rejects.toThrow(/params was detached \(its buffer transferred\) while the trainer held it/);

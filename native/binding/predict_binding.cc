@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../kernels/plan.h"
+#include "../kernels/thread_pool.h"
 #include "args.h"
 #include "plan_args.h"
 
@@ -56,7 +57,8 @@ class PredictWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       out_ = descent::FloatBuffer(static_cast<std::size_t>(n_) * plan_.outputs, descent::Uninitialized{});
-      descent::predict(out_.data(), params_.data(), plan_, x_.data(), n_);
+      // Below the JS thread's priority (thread_pool.h), with its helpers.
+      descent::run_in_background("descent-predict", [this] { descent::predict(out_.data(), params_.data(), plan_, x_.data(), n_); });
     } catch (const std::bad_alloc&) {
       SetError("predictAsync: out of memory allocating the outputs and the prediction workspace");
     } catch (const std::exception& e) {

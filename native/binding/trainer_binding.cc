@@ -46,6 +46,18 @@ float* live_float_array(const Napi::Env& env, const Napi::ObjectReference& ref, 
   return v.As<Napi::Float32Array>().Data();
 }
 
+// The JS Float32Array `ref` holds as a pointer to `length` floats: null
+// for an empty reference or length (sgd keeps no moments), or (with the
+// reason in `why`) when the array was detached or resized. `failed` says which.
+float* js_floats(const Napi::Env& env, const Napi::ObjectReference& ref, std::size_t length, std::string* why,
+                        bool* failed) {
+  *failed = false;
+  if (ref.IsEmpty() || length == 0) return nullptr;
+  float* data = live_float_array(env, ref, length, why);
+  *failed = data == nullptr;
+  return data;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -130,6 +142,7 @@ class EpochWorker : public Napi::AsyncWorker {
 Napi::Function TrainerWrap::Define(Napi::Env env) {
   return DefineClass(env, "Trainer",
                      {
+                         InstanceMethod<&TrainerWrap::Prepare>("prepare"),
                          InstanceMethod<&TrainerWrap::TrainEpoch>("trainEpoch"),
                          InstanceMethod<&TrainerWrap::LoadRows>("loadRows"),
                          InstanceMethod<&TrainerWrap::Cancel>("cancel"),
@@ -167,13 +180,14 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
   const descent::Loss loss = compiled.loss;
 
   const std::size_t size = static_cast<std::size_t>(plan.size);
-  const FloatArg params = float_array_exact(env, where, "params", info[1], size, "plan.size");
+  // Checked now, read when prepare resolves (Adopt checks them again).
+  float_array_exact(env, where, "params", info[1], size, "plan.size");
   const bool moments_null = slots == 0 && (info[2].IsNull() || info[2].IsUndefined());
-  const FloatArg moments =
-      moments_null ? FloatArg{nullptr, 0}
-                   : float_array_exact(env, where, "moments", info[2], static_cast<std::size_t>(slots) * size,
+  if (!moments_null) {
+    float_array_exact(env, where, "moments", info[2], static_cast<std::size_t>(slots) * size,
                                        "slots * plan.size = " + std::to_string(slots) + " * " + std::to_string(size) +
                                            " for '" + descent::info(hyper.kind).name + "'");
+  }
   const Napi::Value x = data.Get("x");
   const bool bytes = x.IsTypedArray() && x.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
   const std::string x_rows = rows_text("n", n, "inputs", inputs);
@@ -202,59 +216,156 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
               "data.labels must be an Int32Array of class indices for the cross-entropy loss, received " +
                   describe(labels_value));
   }
-  const Napi::Value copy_rows_value = config.Get("copyRows");
-  const std::int64_t copy_rows = copy_rows_value.IsUndefined()
-                                     ? n
-                                     : integer(env, where, "config.copyRows", copy_rows_value, 0, n);
-
-  // The trainer's own buffers, filled by CopyRows on this thread: now, or
-  // copyRows rows now and the rest by loadRows calls, so that copying a
-  // large dataset never holds the event loop for long.
-  try {
-    descent::TrainingData owned;
-    owned.n = static_cast<long>(n);
-    owned.x_scale = x_scale;
-    owned.bytes = bytes;
-    const std::size_t cells = static_cast<std::size_t>(n) * inputs;
-    if (bytes) {
-      owned.x_bytes = descent::AlignedBuffer<std::uint8_t>(cells, descent::Uninitialized{});
-    } else {
-      owned.x = descent::FloatBuffer(cells, descent::Uninitialized{});
-    }
-    if (labels.data != nullptr) {
-      owned.has_labels = true;
-      owned.labels = descent::AlignedBuffer<std::int32_t>(static_cast<std::size_t>(n), descent::Uninitialized{});
-    }
-    if (targets.data != nullptr) {
-      owned.has_targets = true;
-      owned.targets = descent::FloatBuffer(static_cast<std::size_t>(n) * outputs, descent::Uninitialized{});
-    }
-    descent::FloatBuffer own_params(size);
-    if (size > 0) std::memcpy(own_params.data(), params.data, size * sizeof(float));
-    descent::FloatBuffer own_moments(static_cast<std::size_t>(slots) * size);
-    if (moments.data != nullptr && own_moments.size() > 0) {
-      std::memcpy(own_moments.data(), moments.data, own_moments.size() * sizeof(float));
-    }
-    lease_ = std::make_unique<descent::ThreadLease>(descent::choose_threads(compiled, batch_size, threads), threads > 0);
-    core_ = std::make_unique<descent::TrainerCore>(compiled, hyper, batch_size, lease_->threads(), seed, step,
-                                                   std::move(owned), std::move(own_params), std::move(own_moments));
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::bad_alloc&) {
-    fail_range(env, where,
-               "out of memory allocating the data copy and the workspaces for config.batchSize " +
-                   std::to_string(batch_size));
-  } catch (const std::exception& e) {
-    fail(env, where, std::string("could not create the trainer: ") + e.what());
-  }
+  // Nothing is allocated here: prepare() allocates the trainer's memory and
+  // starts its threads on a worker thread (the page faults of a fresh
+  // 200 MB copy and thread creation held the JS thread tens of ms on a
+  // slow host), then the rows are copied by loadRows, a slice at a time.
+  spec_ = std::make_unique<Spec>(Spec{compiled, hyper, batch_size, threads, seed, step, n, x_scale, bytes,
+                                      labels.data != nullptr, targets.data != nullptr, slots, size});
   params_ = Napi::Persistent(info[1].As<Napi::Object>());
   if (!moments_null) moments_ = Napi::Persistent(info[2].As<Napi::Object>());
   x_ = Napi::Persistent(x.As<Napi::Object>());
   if (labels.data != nullptr) answers_ = Napi::Persistent(labels_value.As<Napi::Object>());
   if (targets.data != nullptr) answers_ = Napi::Persistent(targets_value.As<Napi::Object>());
   const Napi::Value probe = config.Get("probe");
-  if (!probe.IsUndefined() && boolean(env, where, "config.probe", probe)) core_->enable_probe();
-  CopyRows(env, where, copy_rows);
+  probe_ = !probe.IsUndefined() && boolean(env, where, "config.probe", probe);
+}
+
+// ---------------------------------------------------------------------------
+// prepare(): the trainer's memory and threads, off the JS thread.
+
+class PrepareWorker : public Napi::AsyncWorker {
+ public:
+  PrepareWorker(Napi::Env env, TrainerWrap* trainer, const Napi::Object& self)
+      : Napi::AsyncWorker(env, "descent:prepareTrainer"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        trainer_(trainer),
+        spec_(*trainer->spec_) {
+    self_ = Napi::Persistent(self);
+  }
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  // No N-API and no JS memory: allocation, first touch of every page of
+  // the data copy (so that loadRows copies into resident memory), the
+  // workspaces and the threads.
+  void Execute() override {
+    try {
+      descent::TrainingData owned;
+      owned.n = static_cast<long>(spec_.n);
+      owned.x_scale = spec_.x_scale;
+      owned.bytes = spec_.bytes;
+      const std::size_t cells = static_cast<std::size_t>(spec_.n) * spec_.compiled.inputs;
+      if (spec_.bytes) {
+        owned.x_bytes = descent::AlignedBuffer<std::uint8_t>(cells, descent::Uninitialized{});
+        touch_pages(owned.x_bytes.data(), cells);
+      } else {
+        owned.x = descent::FloatBuffer(cells, descent::Uninitialized{});
+        touch_pages(owned.x.data(), cells * sizeof(float));
+      }
+      if (spec_.has_labels) {
+        owned.has_labels = true;
+        owned.labels = descent::AlignedBuffer<std::int32_t>(static_cast<std::size_t>(spec_.n), descent::Uninitialized{});
+        touch_pages(owned.labels.data(), static_cast<std::size_t>(spec_.n) * sizeof(std::int32_t));
+      }
+      if (spec_.has_targets) {
+        owned.has_targets = true;
+        const std::size_t count = static_cast<std::size_t>(spec_.n) * spec_.compiled.outputs;
+        owned.targets = descent::FloatBuffer(count, descent::Uninitialized{});
+        touch_pages(owned.targets.data(), count * sizeof(float));
+      }
+      // Zeroed here, filled from the JS arrays by OnOK.
+      descent::FloatBuffer params(spec_.size);
+      descent::FloatBuffer moments(static_cast<std::size_t>(spec_.slots) * spec_.size);
+      lease_ = std::make_unique<descent::ThreadLease>(
+          descent::choose_threads(spec_.compiled, spec_.batch_size, spec_.threads), spec_.threads > 0);
+      core_ = std::make_unique<descent::TrainerCore>(spec_.compiled, spec_.hyper, spec_.batch_size, lease_->threads(),
+                                                     spec_.seed, spec_.step, std::move(owned), std::move(params),
+                                                     std::move(moments));
+    } catch (const std::bad_alloc&) {
+      error_ = "out of memory allocating the data copy and the workspaces for config.batchSize " +
+               std::to_string(spec_.batch_size);
+      out_of_memory_ = true;
+    } catch (const std::exception& e) {
+      error_ = std::string("could not create the trainer: ") + e.what();
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!error_.empty()) {
+      trainer_->preparing_ = false;
+      const std::string message = "prepare: " + error_;
+      deferred_.Reject(out_of_memory_ ? Napi::RangeError::New(env, message).Value()
+                                      : Napi::Error::New(env, message).Value());
+      return;
+    }
+    std::string why;
+    const char* what = trainer_->Adopt(env, std::move(lease_), std::move(core_), &why);
+    if (what != nullptr) {
+      deferred_.Reject(Napi::TypeError::New(env, std::string("prepare: ") + what + " " + why).Value());
+      return;
+    }
+    deferred_.Resolve(env.Undefined());
+  }
+
+  void OnError(const Napi::Error& error) override {
+    trainer_->preparing_ = false;
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  // Writes one byte of every page: the kernel maps (and zeroes) the page
+  // now, on this thread.
+  static void touch_pages(void* data, std::size_t bytes) {
+    volatile char* p = static_cast<volatile char*>(data);
+    for (std::size_t at = 0; at < bytes; at += 4096) p[at] = 0;
+    if (bytes > 0) p[bytes - 1] = 0;
+  }
+
+  Napi::Promise::Deferred deferred_;
+  TrainerWrap* trainer_;
+  Napi::ObjectReference self_;
+  const TrainerWrap::Spec spec_;
+  std::unique_ptr<descent::ThreadLease> lease_;
+  std::unique_ptr<descent::TrainerCore> core_;
+  std::string error_;
+  bool out_of_memory_ = false;
+};
+
+Napi::Value TrainerWrap::Prepare(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "prepare";
+  if (disposed_) fail(env, where, "this trainer has been disposed; create a new one");
+  if (preparing_ || core_) fail(env, where, "this trainer is already prepared (or being prepared)");
+  auto* worker = new PrepareWorker(env, this, info.This().As<Napi::Object>());
+  Napi::Promise promise = worker->Promise();
+  preparing_ = true;
+  worker->Queue();
+  return promise;
+}
+
+// On the JS thread when prepare's work is done: takes the core, or frees
+// it (off this thread) when the trainer was disposed meanwhile; copies in
+// the params and moments JS holds now.
+const char* TrainerWrap::Adopt(const Napi::Env& env, std::unique_ptr<descent::ThreadLease> lease,
+                               std::unique_ptr<descent::TrainerCore> core, std::string* why) {
+  preparing_ = false;
+  lease_ = std::move(lease);
+  core_ = std::move(core);
+  if (disposed_) {
+    Release();
+    *why = "was called on a trainer disposed before it was ready";
+    return "dispose()";
+  }
+  if (probe_) core_->enable_probe();
+  bool failed = false;
+  const float* params = js_floats(env, params_, core_->params().size(), why, &failed);
+  if (failed) return "params";
+  const float* moments = js_floats(env, moments_, core_->moments().size(), why, &failed);
+  if (failed) return "moments";
+  core_->load(params, moments);
+  return nullptr;
 }
 
 // Copies the next `count` rows (of x, and of labels or targets) from the JS
@@ -316,6 +427,7 @@ Napi::Value TrainerWrap::LoadRows(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::string where = "loadRows";
   if (disposed_) fail(env, where, "this trainer has been disposed; create a new one");
+  if (!core_) fail(env, where, "this trainer is not prepared: await prepare() first");
   const std::int64_t count = integer(env, where, "count", info[0], 0, kMaxRows);
   CopyRows(env, where, count);
   return Napi::Number::New(env, static_cast<double>(loaded_));
@@ -336,6 +448,7 @@ Napi::Value TrainerWrap::TrainEpoch(const Napi::CallbackInfo& info) {
     fail_type(env, where,
               "expected arguments (order, batchSize, lr, epoch), received " + std::to_string(info.Length()));
   }
+  if (!core_) fail(env, where, "this trainer is not prepared: await prepare() first");
   if (loaded_ < core_->n()) {
     fail(env, where,
          "the data are not all loaded (" + std::to_string(loaded_) + " of " + std::to_string(core_->n()) +
@@ -379,18 +492,6 @@ Napi::Value TrainerWrap::Cancel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// The JS Float32Array `ref` holds as a pointer to `length` floats: null
-// for an empty reference or length (sgd keeps no moments), or (with the
-// reason in `why`) when the array was detached or resized. `failed` says which.
-static float* js_floats(const Napi::Env& env, const Napi::ObjectReference& ref, std::size_t length, std::string* why,
-                        bool* failed) {
-  *failed = false;
-  if (ref.IsEmpty() || length == 0) return nullptr;
-  float* data = live_float_array(env, ref, length, why);
-  *failed = data == nullptr;
-  return data;
-}
-
 // Both copies run on the JS thread's call (the trainer's helper threads
 // share the memcpy while this thread waits in it), so JS cannot run, and
 // so cannot detach or resize these arrays, until they are done. Each
@@ -421,6 +522,7 @@ Napi::Value TrainerWrap::WriteState(const Napi::CallbackInfo& info) {
   const std::string where = "writeState";
   if (disposed_) fail(env, where, "this trainer has been disposed");
   if (running_) fail(env, where, "this trainer is running an epoch; await trainEpoch before writeState");
+  if (!core_) fail(env, where, "this trainer is not prepared: await prepare() first");
   std::string why;
   bool failed = false;
   float* moments = js_floats(env, moments_, core_->moments().size(), &why, &failed);
@@ -459,9 +561,10 @@ Napi::Value TrainerWrap::Dispose(const Napi::CallbackInfo& info) {
     disposed_ = true;
     // A running epoch stops before its next batch and keeps its workspaces
     // until it ends (EpochFinished frees them).
+    // One being prepared is freed when its memory arrives (Adopt).
     if (running_) {
       core_->request_stop();
-    } else {
+    } else if (!preparing_) {
       Release();
     }
   }
@@ -481,6 +584,7 @@ Napi::Value TrainerWrap::LayerStats(const Napi::CallbackInfo& info) {
   const std::string where = "layerStats";
   if (disposed_) fail(env, where, "this trainer has been disposed");
   if (running_) fail(env, where, "this trainer is running an epoch; await trainEpoch before layerStats");
+  if (!core_) fail(env, where, "this trainer is not prepared: await prepare() first");
   if (!core_->probing()) fail(env, where, "this trainer was created without config.probe: true");
   const std::vector<descent::LayerStats>& stats = core_->layer_stats();
   Napi::Array out = Napi::Array::New(env, stats.size());

@@ -1,11 +1,19 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <utility>
 
 #include "simd.h"
 
+#if defined(__linux__) || defined(__APPLE__)
+#include <pthread.h>
+#endif
 #if defined(__linux__)
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 namespace descent {
@@ -40,7 +48,83 @@ void Barrier::wait() {
   sleepers_.fetch_sub(1, std::memory_order_relaxed);
 }
 
-ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads), barrier_(threads < 1 ? 1 : threads) {
+void lower_thread_priority() {
+#if defined(__linux__)
+  // On Linux a nice value belongs to each thread (PRIO_PROCESS with a
+  // thread id); the process's own (its main thread's) is the reference.
+  const id_t self = static_cast<id_t>(syscall(SYS_gettid));
+  errno = 0;
+  const int base = getpriority(PRIO_PROCESS, static_cast<id_t>(getpid()));
+  if (base == -1 && errno != 0) return;
+  errno = 0;
+  const int current = getpriority(PRIO_PROCESS, self);
+  if (current == -1 && errno != 0) return;
+  const int target = std::min(19, base + kBackgroundNice);
+  if (current < target) setpriority(PRIO_PROCESS, self, target);
+#elif defined(__APPLE__)
+  pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0);
+#endif
+}
+
+void name_thread(const char* name) {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), name);
+#elif defined(__APPLE__)
+  pthread_setname_np(name);
+#else
+  (void)name;
+#endif
+}
+
+BackgroundThread::BackgroundThread(const char* name) {
+  thread_ = std::thread([this, name] {
+    name_thread(name);
+    lower_thread_priority();
+    loop();
+  });
+}
+
+BackgroundThread::~BackgroundThread() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void BackgroundThread::run(JobFn fn, void* context) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  fn_ = fn;
+  context_ = context;
+  error_ = nullptr;
+  pending_ = true;
+  wake_.notify_one();
+  while (pending_) done_.wait(lock);
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+}
+
+void BackgroundThread::loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    while (!pending_ && !stopping_) wake_.wait(lock);
+    if (stopping_) return;
+    lock.unlock();
+    std::exception_ptr error;
+    try {
+      fn_(context_);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    error_ = error;
+    pending_ = false;
+    done_.notify_one();
+  }
+}
+
+ThreadPool::ThreadPool(int threads, Priority priority, const char* name)
+    : threads_(threads < 1 ? 1 : threads), priority_(priority), name_(name), barrier_(threads < 1 ? 1 : threads) {
   helpers_.reserve(threads_ - 1);
   try {
     for (int t = 1; t < threads_; t++) helpers_.emplace_back([this, t] { helper_loop(t); });
@@ -96,6 +180,8 @@ void ThreadPool::run(JobFn fn, void* context) {
 }
 
 void ThreadPool::helper_loop(int thread) {
+  if (name_ != nullptr) name_thread(name_);
+  if (priority_ == Priority::Background) lower_thread_priority();
   std::uint64_t seen = 0;
   for (;;) {
     // Sleep until the next job. (Spinning here for the next job was

@@ -85,7 +85,8 @@ TrainerCore::TrainerCore(const CompiledPlan& plan, const UpdateHyper& hyper, int
   const int max_chunks = num_chunks(max_batch_);  // non-decreasing in the batch size
   partials_.assign(max_chunks, Partial{0.0, 0});
   bias_partials_ = FloatBuffer(static_cast<std::size_t>(bias_stride_) * max_chunks);
-  if (threads_ > 1) pool_ = std::make_unique<ThreadPool>(threads_);
+  if (threads_ > 1) pool_ = std::make_unique<ThreadPool>(threads_, Priority::Background, "descent-step");
+  lead_ = std::make_unique<BackgroundThread>("descent-epoch");
 }
 
 TrainerCore::~TrainerCore() = default;
@@ -103,6 +104,15 @@ EpochOutcome TrainerCore::train_epoch(const std::uint32_t* order, long order_len
   epoch_.epoch = epoch;
   epoch_.first_step = step_.load(std::memory_order_relaxed);
   epoch_.outcome = EpochOutcome{};
+  // The epoch runs on the trainer's own thread at the background
+  // priority (thread_pool.h), not on the caller's.
+  lead_->run(&TrainerCore::run_epoch, this);
+  return epoch_.outcome;
+}
+
+void TrainerCore::run_epoch(void* self) { static_cast<TrainerCore*>(self)->epoch_on_lead(); }
+
+void TrainerCore::epoch_on_lead() {
   stop_ = stop_requested();
   if (probe_) {
     for (LayerStats& st : stats_) {
@@ -141,7 +151,6 @@ EpochOutcome TrainerCore::train_epoch(const std::uint32_t* order, long order_len
       st.dead_units = st.values == 0 ? 0 : dead;
     }
   }
-  return epoch_.outcome;
 }
 
 void TrainerCore::enable_probe() {

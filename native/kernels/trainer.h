@@ -82,7 +82,8 @@ class TrainerCore {
  public:
   // Takes ownership of the data, params (plan.size) and moments (slots *
   // plan.size); allocates every workspace for batches of up to max_batch
-  // rows and starts threads-1 helper threads.
+  // rows and starts its threads (a lead thread that runs the epochs and
+  // threads-1 helpers), all at the background priority (thread_pool.h).
   TrainerCore(const CompiledPlan& plan, const UpdateHyper& hyper, int max_batch, int threads, double seed,
               long long step, TrainingData data, FloatBuffer params, FloatBuffer moments);
   ~TrainerCore();
@@ -147,6 +148,8 @@ class TrainerCore {
     EpochOutcome outcome;
   };
 
+  static void run_epoch(void* self);
+  void epoch_on_lead();  // the epoch set up in epoch_, on lead_
   static void run_thread(void* self, int thread);
   void epoch_thread(int thread);
   bool stop_requested() const;
@@ -185,7 +188,8 @@ class TrainerCore {
   long bias_stride_ = 0;                      // floats per chunk in bias_partials_
   std::vector<Partial> partials_;             // (max chunks)
   FloatBuffer bias_partials_;                 // (max chunks, bias_stride_)
-  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<ThreadPool> pool_;         // threads 1.. of a step (thread 0 is lead_)
+  std::unique_ptr<BackgroundThread> lead_;   // runs the epochs
 
   Epoch epoch_{};
   std::atomic<bool> cancel_{false};

@@ -15,7 +15,7 @@ import { LOSSES_BY_NAME } from '../ops/losses/index.js';
 import { OPTIMIZERS_BY_NAME } from '../ops/optimizers/index.js';
 import type { UpdateHyper } from '../ops/types.js';
 import type { Plan } from '../plan.js';
-import { rowsPerSlice, yieldToEventLoop } from '../cooperative.js';
+import { rowsPerSlice, turnTaken, yieldWhenDue } from '../cooperative.js';
 import { rebuildCommand } from '../io/descent-version.js';
 import type { LayerStats } from './layer-stats.js';
 import type { Backend, EpochRequest, EpochResult, OptimizerSettings, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
@@ -74,8 +74,6 @@ export interface NativeKernels {
 
 export interface NativeTrainerConfig {
   batchSize: number;
-  /** Rows copied by the constructor (default all); loadRows copies the rest. */
-  copyRows?: number;
   /** 0 chooses by the work per step. */
   threads: number;
   /** Seed of the dropout masks. */
@@ -88,15 +86,18 @@ export interface NativeTrainerConfig {
 }
 
 /**
- * addon.Trainer: copies the plan and moments when created, the data's
- * rows when created (config.copyRows of them) and by loadRows, and params
- * and the order at the start of every epoch, and trains on its own
- * copies, so JS cannot free or change what a worker thread reads. When an
- * epoch ends it writes params back (and the moments with syncState); the
- * result carries the step count.
+ * addon.Trainer: the constructor checks its arguments and allocates
+ * nothing; prepare() allocates the trainer's memory and starts its threads
+ * off the JS thread, then copies in params and moments; loadRows copies
+ * the data's rows, and each epoch copies params and the order, so the
+ * trainer trains on its own copies and JS cannot free or change what a
+ * worker thread reads. When an epoch ends it writes params back (and the
+ * moments with syncState); the result carries the step count.
  */
 export interface NativeTrainerHandle {
-  /** Copies the next count rows of the data it was given; returns the rows loaded so far. */
+  /** Allocates on a worker thread; resolves once params and moments are copied in. */
+  prepare(): Promise<void>;
+  /** Copies the next count rows of the data it was given (after prepare); returns the rows loaded so far. */
   loadRows(count: number): number;
   trainEpoch(order: Uint32Array, batchSize: number, lr: number, epoch: number, syncState?: boolean): Promise<EpochResult & { step: number }>;
   /** Writes the moments back into the JS array; returns the step count. */
@@ -322,9 +323,10 @@ const ABORTED_BEFORE_START: EpochResult = {
 };
 
 /**
- * Bytes of data a trainer copies between two turns of the event loop: a
- * copy into fresh pages runs near 3 GB/s (3 ms for 8 MiB measured), so 4 MiB
- * holds the loop for 1-2 ms.
+ * Bytes of data a trainer copies in one call: its pages are resident
+ * (prepare touched them), and a copy into resident memory runs at 5-10
+ * GB/s, so 4 MiB holds the loop for about 0.5-1 ms; the loop gets a turn
+ * whenever the slices since its last one pass SLICE_MS.
  */
 const LOAD_SLICE_BYTES = 4 << 20;
 
@@ -346,7 +348,6 @@ export class NativeTrainer implements Trainer {
     if (problem) throw problem;
     const config: NativeTrainerConfig = {
       batchSize: options.batchSize,
-      copyRows: 0,
       threads: options.threads,
       seed: options.seed,
       step: state.step,
@@ -357,10 +358,12 @@ export class NativeTrainer implements Trainer {
     let handle: NativeTrainerHandle | undefined;
     try {
       handle = new addon.Trainer(plan, params, state.moments, data, config);
+      await handle.prepare();
+      turnTaken();
       const rowBytes = plan.inputs * data.x.BYTES_PER_ELEMENT + (data.labels ? 4 : plan.outputs * 4);
       const sliceRows = Math.max(1, Math.floor(LOAD_SLICE_BYTES / rowBytes));
       for (let loaded = 0; loaded < data.n; ) {
-        if (loaded > 0) await yieldToEventLoop();
+        await yieldWhenDue();
         options.signal?.throwIfAborted();
         loaded = handle.loadRows(Math.min(sliceRows, data.n - loaded));
       }
