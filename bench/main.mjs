@@ -18,6 +18,7 @@ import { compareDigits } from './digits.mjs';
 import { compareFashionMnist } from './fashion-mnist.mjs';
 import { timeDoctor } from './doctor.mjs';
 import { measureEventLoop } from './event-loop.mjs';
+import { measureFitOverhead } from './fit-overhead.mjs';
 import { measurePredictMemory } from './predict-memory.mjs';
 import { nativeAvailable } from '../dist/backend/native.js';
 
@@ -43,6 +44,8 @@ const HELP = `npm run bench -- [options]
   --no-doctor         skip timing diagnose() on the digits (target: under 2 s)
   --no-event-loop     skip the longest event-loop gap during native fits of
                       Fashion-MNIST and predictAsync of 100,000 rows (target: 20 ms)
+  --no-fit-overhead   skip fit's fixed cost on small data (8,192 x 64, 5 epochs)
+                      and that job through fit against PyTorch's loop (target: 8x)
   --only-jobs         run only the jobs above (no trial table)
   --json              print the results as JSON instead of a table
   -h, --help          this text
@@ -71,6 +74,7 @@ function parseOptions() {
         'no-predict': { type: 'boolean', default: false },
         'no-doctor': { type: 'boolean', default: false },
         'no-event-loop': { type: 'boolean', default: false },
+        'no-fit-overhead': { type: 'boolean', default: false },
         'only-jobs': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -116,6 +120,7 @@ function parseOptions() {
     predict: !values['no-predict'],
     doctor: !values['no-doctor'],
     eventLoop: !values['no-event-loop'],
+    fitOverhead: !values['no-fit-overhead'],
     onlyJobs: values['only-jobs'],
     json: values.json,
   };
@@ -209,7 +214,8 @@ async function main() {
   const fashion = options.fashion ? compareFashionMnist(log) : null;
   const predict = options.predict ? await measurePredictMemory(log) : null;
   const doctor = options.doctor ? await timeDoctor(log) : null;
-  const eventLoop = options.eventLoop && nativeAvailable() ? measureEventLoop(log) : null;
+  const eventLoop = options.eventLoop && nativeAvailable() ? measureEventLoop(log, options.baseline) : null;
+  const fitOverhead = options.fitOverhead && nativeAvailable() ? measureFitOverhead(log, options.baseline) : null;
   const machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
@@ -218,7 +224,7 @@ async function main() {
     blas: peak?.blas ?? null,
   };
   const skipped = Object.fromEntries(contestants.filter((c) => c.skipped).map((c) => [c.name, c.skipped]));
-  const result = { machine, sgemmPeak: peak, rounds: options.rounds, rows, memory, digits, fashion, predict, doctor, eventLoop, skipped };
+  const result = { machine, sgemmPeak: peak, rounds: options.rounds, rows, memory, digits, fashion, predict, doctor, eventLoop, fitOverhead, skipped };
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else printTable(result);
 }

@@ -10,12 +10,16 @@ function fixed(value, digits) {
 }
 
 const EVENT_LOOP_CASES = {
-  'fit-bytes': 'fit, Fashion-MNIST 60,000 x 784 bytes, validation 0.1, 2 epochs',
+  'fit-bytes': 'fit, Fashion-MNIST 60,000 x 784 bytes, validation 0.1, 3 epochs',
   'fit-float32': 'fit, the same as float32',
+  'fit-bytes-no-validation': 'fit, bytes, no validation',
+  'fit-float32-no-validation': 'fit, float32, no validation',
   predictAsync: 'predictAsync, 100,000 rows x 784 float32',
 };
 
-export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, fashion, predict, doctor, eventLoop, skipped }) {
+const ms = (value) => `${value.toFixed(1)} ms`;
+
+export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, fashion, predict, doctor, eventLoop, fitOverhead, skipped }) {
   const out = [];
   out.push(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
   if (sgemmPeak) {
@@ -66,7 +70,33 @@ export function printTable({ machine, sgemmPeak, rounds, rows, memory, digits, f
       out.push(`event loop: skipped: ${eventLoop.skipped}`);
     } else {
       out.push(`longest event-loop gap, a 1 ms timer beside descent native (target at most ${eventLoop.targetMs} ms): ${eventLoop.pass ? 'pass' : 'FAIL'}`);
-      for (const c of eventLoop.cases) out.push(`  ${EVENT_LOOP_CASES[c.name] ?? c.name}: ${c.medianMs.toFixed(1)} ms (median of ${c.runs.length} runs; worst ${c.worstMs.toFixed(1)} ms)`);
+      for (const c of eventLoop.cases) {
+        const epoch = c.epochSeconds === null ? '' : `, epoch ${c.epochSeconds.toFixed(3)} s`;
+        out.push(`  ${EVENT_LOOP_CASES[c.name] ?? c.name}: ${ms(c.medianMs)} (median of ${c.runs.length} runs; worst ${ms(c.worstMs)})${epoch}`);
+        if (c.baseline) {
+          const theirs = c.baseline.epochSeconds === null ? '' : `, epoch ${c.baseline.epochSeconds.toFixed(3)} s`;
+          out.push(`    baseline: ${ms(c.baseline.medianMs)} (worst ${ms(c.baseline.worstMs)})${theirs}`);
+        }
+      }
+    }
+  }
+  if (fitOverhead) {
+    out.push('');
+    if (fitOverhead.skipped) {
+      out.push(`fit's fixed cost: skipped: ${fitOverhead.skipped}`);
+    } else {
+      const { job, descent } = fitOverhead;
+      out.push(
+        `fit's fixed cost, ${job.n.toLocaleString('en-US')} x ${job.layers[0]} rows, ${job.layers.join('-')} at batch ${job.batch}, ${job.epochs} epochs (medians of 3 processes): ${fitOverhead.pass ? 'pass' : 'FAIL'}`,
+      );
+      for (const [name, d] of Object.entries(descent)) {
+        out.push(`  descent ${name}: fit to first epoch ${ms(d.fixedMs)} (target ${ms(d.fixedTargetMs)}), whole fit ${ms(d.fitMs)}`);
+      }
+      if (fitOverhead.pytorchMs === null) out.push('  pytorch: skipped');
+      else {
+        out.push(`  pytorch, the same job in its usual loop: ${ms(fitOverhead.pytorchMs)}`);
+        out.push(`  descent native through fit: ${fitOverhead.speedup.toFixed(1)}x PyTorch (target at least ${fitOverhead.speedupTarget}x)`);
+      }
     }
   }
   if (fashion) {

@@ -58,7 +58,7 @@ describe('npm run bench', () => {
       '--trials', '64-32-10 b32,dense forward 784x512',
       '--backends', 'native,js',
       '--rounds', '1', '--time', '20', '--iterations', '1',
-      '--no-memory', '--no-digits', '--no-fashion', '--no-predict', '--no-event-loop', '--json',
+      '--no-memory', '--no-digits', '--no-fashion', '--no-predict', '--no-event-loop', '--no-fit-overhead', '--json',
     );
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout);

@@ -36,6 +36,15 @@ Fashion-MNIST mode (the same run as `descent train --data fashion-mnist`):
     reshuffled every epoch. cpuSeconds is the process's CPU time (all threads),
     loading included; wallSeconds likewise from the start of the request.
 
+Fit mode (a whole small training job, as a user's loop runs it):
+    in : {"mode": "fit", "n": 8192, "layers": [64, 32, 10], "batch": 32, "epochs": 5,
+          "lr": 0.002, "runs": 7}
+    out: {"peer": "pytorch", "mode": "fit", "seconds": [float, ...], "medianSeconds": float}
+    Random inputs in [0, 1) and labels, made before the clock starts; each run builds
+    the network (as build_model) and an Adam optimizer and trains `epochs` epochs of
+    shuffled mini-batches (index_select of a randperm, as a DataLoader's sampler does,
+    without its worker overhead). One untimed run first warms the allocator and kernels.
+
 If torch cannot be imported: {"peer": "pytorch", "skipped": "<reason>"}, exit 0.
 Exactly one JSON line goes to stdout; diagnostics go to stderr.
 
@@ -136,7 +145,7 @@ def main():
     blas_threads = actual_blas_threads(blas_threads)
 
     mode = req.get("mode")
-    if mode not in (None, "time", "memory", "fashion"):
+    if mode not in (None, "time", "memory", "fashion", "fit"):
         emit({"peer": "pytorch", "error": "bad request: unknown mode %r" % mode})
         return 2
     if mode in (None, "time") and not isinstance(req.get("trials"), list):
@@ -147,6 +156,8 @@ def main():
             result = run_memory(torch, req)
         elif mode == "fashion":
             result = run_fashion(torch, req)
+        elif mode == "fit":
+            result = run_fit(torch, req)
         else:
             result = {
                 "peer": "pytorch",
@@ -248,6 +259,37 @@ def run_trial(torch, trial):
         "meanUs": statistics.fmean(samples),
         "samples": len(samples),
     }
+
+
+def run_fit(torch, req):
+    n = int(req.get("n", 8192))
+    layers = req.get("layers", [64, 32, 10])
+    batch = int(req.get("batch", 32))
+    epochs = int(req.get("epochs", 5))
+    lr = float(req.get("lr", 0.002))
+    runs = int(req.get("runs", 7))
+    torch.manual_seed(0)
+    x = torch.rand(n, int(layers[0]), dtype=torch.float32)
+    y = torch.randint(0, int(layers[-1]), (n,), dtype=torch.int64)
+    loss_fn = torch.nn.CrossEntropyLoss(reduction="mean")
+
+    def one_fit():
+        model = build_model(torch, layers)
+        model.train()
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        for _ in range(epochs):
+            order = torch.randperm(n)
+            for start in range(0, n, batch):
+                idx = order[start:start + batch]
+                train_step(model, opt, loss_fn, x.index_select(0, idx), y.index_select(0, idx))
+
+    one_fit()
+    seconds = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        one_fit()
+        seconds.append(time.perf_counter() - t0)
+    return {"peer": "pytorch", "mode": "fit", "seconds": seconds, "medianSeconds": statistics.median(seconds)}
 
 
 def run_memory(torch, req):
