@@ -29,7 +29,8 @@ namespace {
 
 // 2: plans and op names (ops) replace sizes and codes; the trainer owns copies.
 // 3: the trainer loads rows in slices (copyRows, loadRows); predictAsync; threadLeases.
-constexpr int kAbiVersion = 3;
+// 4: the trainer allocates in prepare() (a promise), off the JS thread; copyRows is gone.
+constexpr int kAbiVersion = 4;
 
 Napi::Value AvailableCpus(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), descent::available_cpus());

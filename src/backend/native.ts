@@ -21,7 +21,7 @@ import type { LayerStats } from './layer-stats.js';
 import type { Backend, EpochRequest, EpochResult, OptimizerSettings, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
 
 /** The ABI version this file speaks (native/binding/addon.cc kAbiVersion). */
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 
 /** The tag of the dropout mask generator both sides implement (ops/layers/dropout-mask.ts). */
 const DROPOUT_HASH = 'lowbias32-weyl';
