@@ -11,7 +11,7 @@ import { expectWhole, runYielding, watch } from '../cooperative.js';
 import { checkDatasetJob, checkedPart, type CheckedData, type Dataset } from '../data/dataset.js';
 import { fitPreprocessingJob, preprocessRowsJob, type Preprocessing } from '../data/preprocess.js';
 import { splitCheckedJob } from '../data/split.js';
-import { Rng, shuffledIndices } from '../rng.js';
+import { Rng, shuffledIndicesJob } from '../rng.js';
 import { EarlyStopping, resolveEarlyStopping } from './early-stopping.js';
 import { TrainingDivergedError } from './errors.js';
 import type { Evaluation } from './metrics.js';
@@ -126,7 +126,7 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
       expectWhole(params);
       const started = performance.now();
       const lr = lrAt(epoch);
-      const order = options.shuffle ? shuffledIndices(train.n, rng) : inOrder;
+      const order = options.shuffle ? await runYielding(shuffledIndicesJob(train.n, rng)) : inOrder;
       epochStart.set(target.params);
       // The moments are copied back only when something reads them (onEpochEnd, a checkpoint, the end).
       const result = await trainer.trainEpoch({ order, batchSize, lr, epoch, signal: signal ?? undefined, syncState: false });
