@@ -81,6 +81,23 @@ export class ReferenceDriver {
     else for (let i = 0; i < rows * width; i++) out[i] = op.forward(out[i]);
   }
 
+  /** The loss of a batch alone: lossAndGradient's forward pass and loss, without the backward pass. */
+  loss(params: Floats, x: Floats, labels: Int32Array | null, targets: Floats | null, rows: number, mask: MaskKey | null): OutputLossResult {
+    const last = this.plan.layers.length - 1;
+    const output = this.plan.layers[last] as OutputLayer;
+    const logits = this.forwardTo(last, params, x, rows, mask);
+    return lossOp(output.loss).rows({
+      dz: this.deltas[last - 1],
+      z: logits,
+      labels,
+      targets,
+      rows,
+      outputs: this.widths[last],
+      act: activationOp(output.activation),
+      scaleBatch: rows,
+    });
+  }
+
   /**
    * The loss of a batch and the gradient of its mean loss. grads has the
    * parameter layout; every parameter's gradient is overwritten. mask keys

@@ -4,17 +4,18 @@
  * does, runs a short probe of the training, and returns findings worst
  * first, each with its evidence and a fix. See docs/doctor.md.
  */
-import { checkDataset, type Dataset } from '../data/dataset.js';
-import { fitPreprocessing } from '../data/preprocess.js';
+import { checkDatasetJob, type Dataset } from '../data/dataset.js';
+import { fitPreprocessingJob } from '../data/preprocess.js';
+import { runYielding } from '../cooperative.js';
 import { Network, type NetworkOptions } from '../network.js';
 import { lossOp } from '../ops/losses/index.js';
 import { outputLayer } from '../plan.js';
 import { resolveFitOptions, type FitOptions } from '../train/options.js';
 import { expectKnownKeys, expectObject, expectPositiveInteger } from '../validate.js';
-import { checkGradients } from './checks/gradients.js';
+import { checkGradientsJob } from './checks/gradients.js';
 import { chanceLoss, checkInitialLoss } from './checks/initial-loss.js';
-import { checkInitialisation } from './checks/initialisation.js';
-import { checkInputs } from './checks/inputs.js';
+import { checkInitialisationJob } from './checks/initialisation.js';
+import { checkInputsJob } from './checks/inputs.js';
 import { checkLayerHealth } from './checks/layer-health.js';
 import { checkLossTrend } from './checks/loss-trend.js';
 import { checkOutputAndLoss } from './checks/output-loss.js';
@@ -73,31 +74,33 @@ export async function diagnose(networkOptions: NetworkOptions, data: Dataset, op
   const network = new Network(networkOptions);
   const fit = resolveFitOptions({ ...fitOptions, schedule: 'constant' }, network.seed);
   const { inputs, outputs } = network.plan;
-  const train = checkDataset('data', data, inputs, outputs);
+  // Every scan of the data and every long check runs in slices with the
+  // event loop's turn between them (src/cooperative.ts), as in fit.
+  const train = await runYielding(checkDatasetJob('data', data, inputs, outputs));
   const loss = outputLayer(network.plan).loss;
   if (lossOp(loss).needsLabels && data.classes === undefined) {
     throw new TypeError(`data.classes must be set for the ${loss} loss (its y are class indices)`);
   }
-  const test = o.test === undefined ? null : checkDataset('options.test', o.test, inputs, outputs);
+  const test = o.test === undefined ? null : await runYielding(checkDatasetJob('options.test', o.test, inputs, outputs));
   if (fit.preprocess !== null && fit.preprocess !== 'none') {
-    network.preprocessing = fitPreprocessing(fit.preprocess, train.x, train.xScale, train.n, inputs);
+    network.preprocessing = await runYielding(fitPreprocessingJob(fit.preprocess, train.x, train.xScale, train.n, inputs));
   }
 
   const sample = Math.min(INITIAL_LOSS_ROWS, train.n);
-  const initialLoss = network.evaluateChecked({ ...train, n: sample, x: train.x.subarray(0, sample * inputs), labels: train.labels?.subarray(0, sample) ?? null, targets: train.targets?.subarray(0, sample * outputs) ?? null }).loss;
+  const initialLoss = (await network.evaluateCheckedAsync({ ...train, n: sample, x: train.x.subarray(0, sample * inputs), labels: train.labels?.subarray(0, sample) ?? null, targets: train.targets?.subarray(0, sample * outputs) ?? null })).loss;
   const chance = chanceLoss(network.plan, train);
   const probe = await runProbe(network, train, fit, steps);
   const ctx: DoctorContext = { network, train, test, fit, probe };
   const findings = sortFindings([
     ...checkOutputAndLoss(ctx),
     ...checkInitialLoss(ctx, initialLoss),
-    ...checkInitialisation(ctx),
-    ...checkGradients(ctx),
+    ...(await runYielding(checkInitialisationJob(ctx))),
+    ...(await runYielding(checkGradientsJob(ctx))),
     ...checkLayerHealth(ctx),
     ...checkOutputSaturation(ctx),
     ...checkLossTrend(ctx, initialLoss, chance),
     ...(await checkOverfit(ctx)),
-    ...checkInputs(ctx),
+    ...(await runYielding(checkInputsJob(ctx))),
   ]);
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;

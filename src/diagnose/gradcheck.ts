@@ -10,6 +10,7 @@ import { Network, type NetworkOptions } from '../network.js';
 import { lossOp } from '../ops/losses/index.js';
 import { denseLayers, outputLayer } from '../plan.js';
 import { Rng } from '../rng.js';
+import { runNow, type Job } from '../cooperative.js';
 import {
   expectKnownKeys,
   expectNonNegativeInteger,
@@ -68,6 +69,11 @@ const GRADIENT_FLOOR = 1e-4;
  * batch of inputs and targets.
  */
 export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOptions = {}): GradcheckReport {
+  return runNow(gradcheckJob(spec, options));
+}
+
+/** gradcheck as a job: it yields after each parameter (four passes of the batch; the doctor runs it beside a server's event loop). */
+export function* gradcheckJob(spec: Network | NetworkOptions, options: GradcheckOptions = {}): Job<GradcheckReport> {
   const o = expectObject('options', options);
   expectKnownKeys('options', o, ['batch', 'maxParameters', 'step', 'tolerance', 'seed', 'perLayer']);
   const batch = expectPositiveInteger('options.batch', o.batch ?? 4);
@@ -102,14 +108,13 @@ export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOpti
   const driver = new ReferenceDriver(plan, batch, Float64Array);
   const analytic = new Float64Array(plan.size);
   driver.lossAndGradient(params, analytic, x, labels, targets, batch, mask);
-  const scratch = new Float64Array(plan.size);
-  const lossAt = (): number => driver.lossAndGradient(params, scratch, x, labels, targets, batch, mask).lossSum / batch;
+  yield;
+  const lossAt = (): number => driver.loss(params, x, labels, targets, batch, mask).lossSum / batch;
 
   const dense = denseLayers(plan);
-  const chosen =
-    perLayer === null
-      ? chooseParameters(0, plan.size, maxParameters, rng)
-      : dense.flatMap((slot) => chooseParameters(slot.weightOffset, slot.biasOffset + slot.units, perLayer, rng));
+  const chosen: number[] = [];
+  if (perLayer === null) chosen.push(...(yield* chooseParameters(0, plan.size, maxParameters, rng)));
+  else for (const slot of dense) chosen.push(...(yield* chooseParameters(slot.weightOffset, slot.biasOffset + slot.units, perLayer, rng)));
   const layers: LayerGradcheck[] = dense.map((slot, layer) => ({
     layer,
     planIndex: plan.layers.indexOf(slot),
@@ -120,17 +125,18 @@ export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOpti
   let maxRelativeError = 0;
   for (const index of chosen) {
     const saved = params[index];
-    const lossAtOffset = (offset: number): number => {
-      params[index] = saved + offset;
-      const loss = lossAt();
+    // The loss at saved + k step for k = 1, -1, 2, -2, a yield after each
+    // (one pass of a wide network is a few ms of float64 JS).
+    const losses: number[] = [];
+    for (const k of [1, -1, 2, -2]) {
+      params[index] = saved + k * step;
+      losses.push(lossAt());
       params[index] = saved;
-      return loss;
-    };
+      yield;
+    }
     // The five-point central difference: error O(step^4), so a step large
     // enough to keep float64 rounding small still resolves 1e-6.
-    const numeric =
-      (8 * (lossAtOffset(step) - lossAtOffset(-step)) - (lossAtOffset(2 * step) - lossAtOffset(-2 * step))) /
-      (12 * step);
+    const numeric = (8 * (losses[0] - losses[1]) - (losses[2] - losses[3])) / (12 * step);
     const error =
       Math.abs(analytic[index] - numeric) / Math.max(Math.abs(analytic[index]), Math.abs(numeric), GRADIENT_FLOOR);
     const layer = dense.findIndex((slot) => index < slot.biasOffset + slot.units);
@@ -151,9 +157,10 @@ export function gradcheck(spec: Network | NetworkOptions, options: GradcheckOpti
 }
 
 /** Every index of [from, to) when there are few, else a seeded sample without repeats. */
-function chooseParameters(from: number, to: number, max: number, rng: Rng): number[] {
-  const all = Array.from({ length: to - from }, (_, i) => from + i);
-  if (all.length <= max) return all;
-  rng.shuffle(all);
-  return all.slice(0, max).sort((a, b) => a - b);
+function* chooseParameters(from: number, to: number, max: number, rng: Rng): Job<number[]> {
+  const all = new Uint32Array(to - from);
+  for (let i = 0; i < all.length; i++) all[i] = from + i;
+  if (all.length <= max) return Array.from(all);
+  yield* rng.shuffleJob(all);
+  return Array.from(all.subarray(0, max)).sort((a, b) => a - b);
 }

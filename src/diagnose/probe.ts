@@ -7,10 +7,11 @@
 import { ReferenceDriver } from '../backend/reference-driver.js';
 import type { LayerStats, OptimizerState, TrainingData } from '../backend/types.js';
 import type { CheckedData } from '../data/dataset.js';
-import { preprocessRows } from '../data/preprocess.js';
+import { preprocessRowsJob } from '../data/preprocess.js';
+import { runNow, runYielding, type Job } from '../cooperative.js';
 import type { Network } from '../network.js';
 import { optimizerOp } from '../ops/optimizers/index.js';
-import { Rng, shuffledIndices } from '../rng.js';
+import { Rng, shuffledIndicesJob } from '../rng.js';
 import type { ResolvedFitOptions } from '../train/options.js';
 
 export interface ProbeFailure {
@@ -42,22 +43,26 @@ export interface ProbeResult {
 /** Steps per trainer call: enough rows (20 batches) that a unit zero on all of them is dead, not unlucky. */
 export const CHUNK_STEPS = 20;
 
-/** The rows a backend trains on: preprocessed as the network's preprocessing says. */
-export function trainingDataOf(network: Network, data: CheckedData): TrainingData {
+/** The rows a backend trains on, preprocessed as the network's preprocessing says; a job that yields between slices of rows. */
+export function* trainingDataJob(network: Network, data: CheckedData): Job<TrainingData> {
   const { inputs } = network.plan;
   const x =
     network.preprocessing === null
       ? data.x
-      : preprocessRows(network.preprocessing, data.x, data.xScale, inputs, 0, data.n, new Float32Array(data.n * inputs));
+      : yield* preprocessRowsJob(network.preprocessing, data.x, data.xScale, inputs, 0, data.n, new Float32Array(data.n * inputs));
   return { x, xScale: network.preprocessing === null ? data.xScale : 1, n: data.n, labels: data.labels, targets: data.targets };
 }
 
 /** A stream of row indices: seeded shuffles of [0, n) one after another. */
 export function sampleOrder(n: number, count: number, seed: number): Uint32Array {
+  return runNow(sampleOrderJob(n, count, seed));
+}
+
+export function* sampleOrderJob(n: number, count: number, seed: number): Job<Uint32Array> {
   const rng = new Rng(seed);
   const order = new Uint32Array(count);
   for (let at = 0; at < count; at += n) {
-    const pass = shuffledIndices(n, rng);
+    const pass = yield* shuffledIndicesJob(n, rng);
     order.set(pass.subarray(0, Math.min(n, count - at)), at);
   }
   return order;
@@ -69,7 +74,7 @@ export async function runProbe(network: Network, data: CheckedData, fit: Resolve
   const batchSize = Math.min(fit.batchSize, data.n);
   const params = network.params.slice();
   const state: OptimizerState = { optimizer: fit.optimizer.kind, step: 0, moments: new Float32Array(optimizerOp(fit.optimizer.kind).slots * params.length) };
-  const training = trainingDataOf(network, data);
+  const training = await runYielding(trainingDataJob(network, data));
   const trainer = await network.backend.createTrainer(network.plan, params, state, training, {
     optimizer: fit.optimizer,
     batchSize,
@@ -77,7 +82,7 @@ export async function runProbe(network: Network, data: CheckedData, fit: Resolve
     seed: fit.seed,
     probe: true,
   });
-  const order = sampleOrder(data.n, steps * batchSize, fit.seed);
+  const order = await runYielding(sampleOrderJob(data.n, steps * batchSize, fit.seed));
   const result: ProbeResult = { steps: 0, chunkSteps: CHUNK_STEPS, batchSize, backend: network.backend.name, losses: [], accuracies: [], layerStats: [], failure: null, seconds: 0 };
   try {
     for (let chunk = 0; chunk * CHUNK_STEPS < steps; chunk++) {

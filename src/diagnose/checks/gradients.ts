@@ -7,7 +7,8 @@
 import { isCustomActivation, type CustomActivation } from '../../ops/activations/custom.js';
 import type { DoctorContext } from '../context.js';
 import { round, type Evidence, type Finding } from '../findings.js';
-import { gradcheck } from '../gradcheck.js';
+import { gradcheckJob } from '../gradcheck.js';
+import type { Job } from '../../cooperative.js';
 
 /**
  * Relative error above which a gradient is wrong: float64 five-point
@@ -41,9 +42,9 @@ function derivativeError(custom: CustomActivation): { z: number; derivative: num
   return worst;
 }
 
-export function checkGradients({ network, fit }: DoctorContext): Finding[] {
+export function* checkGradientsJob({ network, fit }: DoctorContext): Job<Finding[]> {
   const { plan } = network;
-  const report = gradcheck(network, { perLayer: PER_LAYER, batch: BATCH, seed: fit.seed, tolerance: TOLERANCE });
+  const report = yield* gradcheckJob(network, { perLayer: PER_LAYER, batch: BATCH, seed: fit.seed, tolerance: TOLERANCE });
   const layerErrors = report.layers.map((l) => round(Math.max(l.weights, l.biases)));
   const evidence: Evidence = { maxRelativeError: round(report.maxRelativeError), tolerance: TOLERANCE, checked: report.checked, denseLayers: report.layers.map((l) => l.planIndex), layerErrors };
   const findings: Finding[] = [];

@@ -4,6 +4,7 @@
  * follows, Glorot), their mean, and their signs.
  */
 import { heGain2 } from '../../build-plan.js';
+import { SLICE_VALUES, type Job } from '../../cooperative.js';
 import type { DoctorContext } from '../context.js';
 import { round, type Finding } from '../findings.js';
 
@@ -22,21 +23,30 @@ const MEAN_RATIO = 0.5;
 
 const FIX = "--init he for ReLU-like units, --init glorot for tanh / sigmoid (API: init: 'he' | 'glorot')";
 
-export function checkInitialisation({ network }: DoctorContext): Finding[] {
+/** A job: it yields between slices of each layer's weights. */
+export function* checkInitialisationJob({ network }: DoctorContext): Job<Finding[]> {
   const { plan, params } = network;
   const findings: Finding[] = [];
-  plan.layers.forEach((layer, index) => {
-    if (layer.kind !== 'dense') return;
+  for (const [index, layer] of plan.layers.entries()) {
+    if (layer.kind !== 'dense') continue;
     const weights = params.subarray(layer.weightOffset, layer.biasOffset);
     let sum = 0;
     let positive = 0;
-    for (const w of weights) {
-      sum += w;
-      if (w > 0) positive++;
+    for (let start = 0; start < weights.length; start += SLICE_VALUES) {
+      const end = Math.min(weights.length, start + SLICE_VALUES);
+      for (let i = start; i < end; i++) {
+        sum += weights[i];
+        if (weights[i] > 0) positive++;
+      }
+      yield;
     }
     const mean = sum / weights.length;
     let squares = 0;
-    for (const w of weights) squares += (w - mean) ** 2;
+    for (let start = 0; start < weights.length; start += SLICE_VALUES) {
+      const end = Math.min(weights.length, start + SLICE_VALUES);
+      for (let i = start; i < end; i++) squares += (weights[i] - mean) ** 2;
+      yield;
+    }
     const std = Math.sqrt(squares / weights.length);
     const he = Math.sqrt(heGain2(plan, index) / layer.inputs);
     const glorot = Math.sqrt(2 / (layer.inputs + layer.units));
@@ -70,6 +80,6 @@ export function checkInitialisation({ network }: DoctorContext): Finding[] {
         fix: FIX,
       });
     }
-  });
+  }
   return findings;
 }

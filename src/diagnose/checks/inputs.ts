@@ -5,9 +5,10 @@
  */
 import type { CheckedData } from '../../data/dataset.js';
 import { preprocessRows } from '../../data/preprocess.js';
+import { rowsPerSlice, type Job } from '../../cooperative.js';
 import type { DoctorContext } from '../context.js';
 import { round, type Finding } from '../findings.js';
-import { sampleOrder } from '../probe.js';
+import { sampleOrderJob } from '../probe.js';
 
 /** Rows the scale statistics are taken over (a seeded sample): enough for a mean and spread per feature. */
 const SAMPLE_ROWS = 4096;
@@ -26,22 +27,25 @@ const DUPLICATE_WARNING = 0.01;
 
 const SCALE_FIX = "--preprocess standardize (API fit option preprocess: 'standardize')";
 
-export function checkInputs({ network, train, test, fit }: DoctorContext): Finding[] {
-  const findings: Finding[] = [...scaleFindings(network.plan.inputs, network.preprocessing, train, fit.seed)];
+/** A job: it yields between slices of rows. */
+export function* checkInputsJob({ network, train, test, fit }: DoctorContext): Job<Finding[]> {
+  const findings: Finding[] = [...(yield* scaleFindings(network.plan.inputs, network.preprocessing, train, fit.seed))];
   if (train.labels !== null) findings.push(...balanceFindings(train));
-  if (test !== null) findings.push(...duplicateFindings(train, test));
+  if (test !== null) findings.push(...(yield* duplicateFindings(train, test)));
   return findings;
 }
 
-function scaleFindings(features: number, preprocessing: DoctorContext['network']['preprocessing'], train: CheckedData, seed: number): Finding[] {
+function* scaleFindings(features: number, preprocessing: DoctorContext['network']['preprocessing'], train: CheckedData, seed: number): Job<Finding[]> {
   const rows = Math.min(SAMPLE_ROWS, train.n);
-  const order = sampleOrder(train.n, rows, seed + 2);
+  const order = yield* sampleOrderJob(train.n, rows, seed + 2);
   const row = new Float32Array(features);
   const sum = new Float64Array(features);
   const squares = new Float64Array(features);
   const min = new Float64Array(features).fill(Infinity);
   const max = new Float64Array(features).fill(-Infinity);
-  for (const r of order) {
+  const rowsPerYield = rowsPerSlice(features);
+  for (const [k, r] of order.entries()) {
+    if (k > 0 && k % rowsPerYield === 0) yield;
     preprocessRows(preprocessing, train.x, train.xScale, features, r, 1, row);
     for (let j = 0; j < features; j++) {
       const v = row[j];
@@ -128,12 +132,14 @@ function rowHash(bits: Uint32Array): number {
  * the rows of its bucket only (Fashion-MNIST's 60,000 x 10,000 in about 0.4 s, where
  * keys of joined strings took 11 s).
  */
-function duplicateFindings(train: CheckedData, test: CheckedData): Finding[] {
+function* duplicateFindings(train: CheckedData, test: CheckedData): Job<Finding[]> {
   const row = new Float32Array(train.features);
   const bits = new Uint32Array(row.buffer);
   const other = new Float32Array(train.features);
   const buckets = new Map<number, number[]>();
+  const rowsPerYield = rowsPerSlice(train.features);
   for (let r = 0; r < train.n; r++) {
+    if (r > 0 && r % rowsPerYield === 0) yield;
     rowValues(train, r, row);
     const h = rowHash(bits);
     const bucket = buckets.get(h);
@@ -142,6 +148,7 @@ function duplicateFindings(train: CheckedData, test: CheckedData): Finding[] {
   }
   let shared = 0;
   for (let r = 0; r < test.n; r++) {
+    if (r > 0 && r % rowsPerYield === 0) yield;
     rowValues(test, r, row);
     const candidates = buckets.get(rowHash(bits));
     if (candidates?.some((t) => rowValues(train, t, other).every((v, j) => v === row[j]))) shared++;

@@ -12,7 +12,9 @@ import { optimizerOp } from '../../ops/optimizers/index.js';
 import { predictedClass } from '../../ops/activations/apply.js';
 import type { DoctorContext } from '../context.js';
 import { round, type Finding } from '../findings.js';
-import { sampleOrder, trainingDataOf } from '../probe.js';
+import { sampleOrderJob } from '../probe.js';
+import { preprocessRows } from '../../data/preprocess.js';
+import { runYielding } from '../../cooperative.js';
 
 /** Rows to memorise: more than the classes of most tasks, few enough to fit by heart quickly. */
 export const OVERFIT_ROWS = 16;
@@ -31,15 +33,13 @@ const REGRESSION_SHARE = 0.1;
 export async function checkOverfit({ network, train, fit }: DoctorContext): Promise<Finding[]> {
   const { plan } = network;
   const rows = Math.min(OVERFIT_ROWS, train.n);
-  const picked = sampleOrder(train.n, rows, fit.seed + 1);
-  const all = trainingDataOf(network, train);
+  const picked = await runYielding(sampleOrderJob(train.n, rows, fit.seed + 1));
+  // The picked rows alone, preprocessed as the network sees them.
   const x = new Float32Array(rows * plan.inputs);
-  picked.forEach((row, r) => {
-    for (let j = 0; j < plan.inputs; j++) x[r * plan.inputs + j] = all.x[row * plan.inputs + j] * all.xScale;
-  });
-  const labels = all.labels === null ? null : Int32Array.from(picked, (row) => all.labels![row]);
-  const targets = all.targets === null ? null : new Float32Array(rows * plan.outputs);
-  if (targets !== null) picked.forEach((row, r) => targets.set(all.targets!.subarray(row * plan.outputs, (row + 1) * plan.outputs), r * plan.outputs));
+  picked.forEach((row, r) => preprocessRows(network.preprocessing, train.x, train.xScale, plan.inputs, row, 1, x.subarray(r * plan.inputs)));
+  const labels = train.labels === null ? null : Int32Array.from(picked, (row) => train.labels![row]);
+  const targets = train.targets === null ? null : new Float32Array(rows * plan.outputs);
+  if (targets !== null) picked.forEach((row, r) => targets.set(train.targets!.subarray(row * plan.outputs, (row + 1) * plan.outputs), r * plan.outputs));
   const params = network.params.slice();
   const state: OptimizerState = { optimizer: fit.optimizer.kind, step: 0, moments: new Float32Array(optimizerOp(fit.optimizer.kind).slots * params.length) };
   const trainer = await network.backend.createTrainer(plan, params, state, { x, xScale: 1, n: rows, labels, targets }, {
