@@ -492,9 +492,8 @@ Napi::Value TrainerWrap::Cancel(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Both copies run on the JS thread's call (the trainer's helper threads
-// share the memcpy while this thread waits in it), so JS cannot run, and
-// so cannot detach or resize these arrays, until they are done. Each
+// Both copies run on the JS thread's call, so JS cannot run, and so cannot
+// detach or resize these arrays, until they are done. Each
 // epoch loads the params JS holds; the moments are loaded once, when the
 // trainer is made (nothing but the trainer writes them during a fit), and
 // written back only when asked: copying them both ways every epoch cost

@@ -252,33 +252,26 @@ struct CopyJob {
     std::size_t count;
   };
   Pair pairs[2];
-  int threads;
 };
 
-// Thread t copies its share of each pair (memcpy is bandwidth-bound: two
-// cores copy 15 MB in half the time of one).
-void run_copy(void* context, int t) {
-  const CopyJob& job = *static_cast<const CopyJob*>(context);
+// Each pair copied whole on the calling thread: the JS thread calls these,
+// and waiting on the trainer's helpers (which run below its priority,
+// thread_pool.h) could hold it for as long as a busy machine delays them.
+void run_copy(const CopyJob& job) {
   for (const CopyJob::Pair& p : job.pairs) {
     if (p.to == nullptr || p.from == nullptr || p.count == 0) continue;
-    const std::size_t begin = p.count * t / job.threads;
-    const std::size_t end = p.count * (t + 1) / job.threads;
-    if (end > begin) std::memcpy(p.to + begin, p.from + begin, (end - begin) * sizeof(float));
+    std::memcpy(p.to, p.from, p.count * sizeof(float));
   }
 }
 
 }  // namespace
 
 void TrainerCore::load(const float* params, const float* moments) {
-  CopyJob job{{{params_.data(), params, params_.size()}, {moments_.data(), moments, moments_.size()}}, threads_};
-  if (pool_) pool_->run(&run_copy, &job);
-  else run_copy(&job, 0);
+  run_copy(CopyJob{{{params_.data(), params, params_.size()}, {moments_.data(), moments, moments_.size()}}});
 }
 
 void TrainerCore::store(float* params, float* moments) const {
-  CopyJob job{{{params, params_.data(), params_.size()}, {moments, moments_.data(), moments_.size()}}, threads_};
-  if (pool_) pool_->run(&run_copy, &job);
-  else run_copy(&job, 0);
+  run_copy(CopyJob{{{params, params_.data(), params_.size()}, {moments, moments_.data(), moments_.size()}}});
 }
 
 void TrainerCore::run_thread(void* self, int thread) { static_cast<TrainerCore*>(self)->epoch_thread(thread); }

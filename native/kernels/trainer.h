@@ -103,8 +103,7 @@ class TrainerCore {
   const FloatBuffer& moments() const { return moments_; }
   // Between epochs only: params and moments copied from (load) or to
   // (store) arrays of plan.size and slots * plan.size floats (either may be
-  // null: nothing is copied for it), the copy split over the trainer's
-  // threads. The caller's thread takes part and returns when all is copied.
+  // null: nothing is copied for it), on the caller's thread.
   void load(const float* params, const float* moments);
   void store(float* params, float* moments) const;
 
