@@ -167,6 +167,12 @@ describe('predict input told apart by its content', () => {
     expect(lines[0]).toBe('label,setosa,versicolor,virginica');
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ rows: 30 });
   });
+
+  it('/dev/zero is refused at its first bytes', () => {
+    expect(failure('predict', '--model', 'iris.model', '--input', '/dev/zero')).toBe(
+      'descent: /dev/zero: wrong magic number: expected 0x00000803 (IDX images: unsigned bytes, 3 dimensions), received 0x00000000',
+    );
+  });
 });
 
 describe('predict input that does not fit the model', () => {

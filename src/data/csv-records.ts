@@ -5,10 +5,10 @@
  * CsvError naming the file and the line, and the column where there is one.
  */
 import { createReadStream } from 'node:fs';
-import { pipeline, Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { pipeline, type Readable } from 'node:stream';
 import { CsvError as ParseError, parse, type Info, type Options } from 'csv-parse';
 import { CsvError } from './csv-error.js';
+import { gunzipped } from './gunzip.js';
 import { checkedText } from './text-check.js';
 
 export interface CsvLimits {
@@ -98,7 +98,7 @@ export async function* csvRecords(path: string, source: CsvSource): AsyncGenerat
       yield chunk;
     }
   }
-  pipeline(source.input ?? createReadStream(path), gunzipped, checkedText(path), paced, parser, (error) => {
+  pipeline(source.input ?? createReadStream(path), (chunks: AsyncIterable<Uint8Array>) => gunzipped(chunks), checkedText(path), paced, parser, (error) => {
     finished = true;
     failure = error ?? null;
     signal();
@@ -136,29 +136,6 @@ export async function* csvRecords(path: string, source: CsvSource): AsyncGenerat
     release();
     parser.destroy();
   }
-}
-
-/** A pipeline stage: the bytes as they are, or inflated when they start with the gzip magic. */
-async function* gunzipped(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const chunks = source[Symbol.asyncIterator]();
-  let head = Buffer.alloc(0);
-  while (head.length < 2) {
-    const next = await chunks.next();
-    if (next.done) {
-      if (head.length > 0) yield head;
-      return;
-    }
-    head = Buffer.concat([head, next.value]);
-  }
-  async function* all(): AsyncGenerator<Buffer> {
-    yield head;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
-  }
-  if (head[0] !== 0x1f || head[1] !== 0x8b) {
-    yield* all();
-    return;
-  }
-  yield* pipeline(Readable.from(all()), createGunzip(), () => {});
 }
 
 interface Context {
