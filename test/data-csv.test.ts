@@ -499,6 +499,8 @@ describe('loadCsv: limits on a record', () => {
     const limits = { recordBytes: 64, columns: 8 };
     const path = csv(`a,b\n1,2\n${'x'.repeat(100)},3\n`);
     await expect(records(path, { limits })).rejects.toThrow(`${path}, line 3: more than 64 bytes of cell text in one record, descent's limit for a CSV record`);
+    const quoted = csv(`a,b\n1,"${'x\n'.repeat(40)}"\n`);
+    await expect(records(quoted, { limits })).rejects.toThrow(`${quoted}, line 2: more than 64 bytes of cell text in one record`);
     const wide = csv('1,2,3\n1,2,3,4,5,6,7,8,9\n');
     await expect(records(wide, { limits })).rejects.toThrow(`${wide}, line 2: more than 8 columns, descent's limit for a CSV record`);
     expect(await records(csv('1,2,3,4,5,6,7,8\n'), { limits })).toEqual([['1', '2', '3', '4', '5', '6', '7', '8']]);

@@ -162,7 +162,8 @@ function parseError(path: string, error: ParseError, { limits, delimiter, column
   const { column, lines } = error as ParseError & { column?: unknown; lines?: unknown };
   const line = typeof lines === 'number' ? lines : undefined;
   const j = typeof column === 'number' ? column : undefined;
-  if (j !== undefined && j >= limits.columns) return tooWide(path, line, limits);
+  // The limits concern a record: name the line it starts on (a quoted cell may have taken it further).
+  if (j !== undefined && j >= limits.columns) return tooWide(path, startLine ?? line, limits);
   const quoted = (pattern: RegExp): string | undefined => {
     const found = pattern.exec(error.message)?.[1];
     try {
@@ -177,6 +178,7 @@ function parseError(path: string, error: ParseError, { limits, delimiter, column
   switch (error.code) {
     case 'CSV_MAX_RECORD_SIZE':
       problem = `more than ${bytes(limits.recordBytes)} of cell text in one record, descent's limit for a CSV record`;
+      at = startLine ?? line;
       inColumn = false;
       break;
     case 'INVALID_OPENING_QUOTE': {
