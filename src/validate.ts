@@ -9,7 +9,8 @@ export function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return `${value}n (a BigInt)`;
+  if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) {
     const shown = value.slice(0, 8).map(describe).join(', ');
     return `[${shown}${value.length > 8 ? ', ...' : ''}] (array of length ${value.length})`;

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -12,7 +13,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const path = (name: string) => join(dir, name);
 
 function descent(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
+  // The timeout turns a command that never ends (it once read /dev/zero for ever) into a failure.
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -44,13 +46,15 @@ beforeAll(() => {
 
 describe('bad CSV data', () => {
   const cases: [string, string, string[], RegExp][] = [
-    ['a non-numeric feature', 'a,b,label\n1,2,x\n3,abc,y\n', [], /^descent: \S+nonnumeric.csv, line 3, column "b" \(index 1\): expected a finite number, received "abc"$/],
+    ['a non-numeric feature', 'a,b,label\n1,2,x\n3,abc,y\n', [], /^descent: \S+nonnumeric.csv, line 3, column "b" \(index 1\): expected a finite decimal number, received "abc"$/],
     ['a ragged row', 'a,b,label\n1,2,x\n3,4,5,y\n', [], /^descent: \S+ragged.csv, line 3: expected 3 columns \(as on line 1\), received 4$/],
     ['an empty file', '', [], /^descent: \S+empty.csv: the file is empty: expected rows of numbers, received none$/],
     ['a header only', 'a,b,label\n', [], /^descent: \S+header-only.csv: the file has a header \(line 1\) but no data rows$/],
     ['a missing label column', 'a,b,label\n1,2,x\n3,4,y\n', ['--label', 'kind'], /^descent: \S+missing-label.csv: --label "kind" is not a column; the header \(line 1\) has "a", "b", "label"$/],
+    ['a stray quote', 'a,b,label\n1,2,x\n1,2 "in",y\n', [], /^descent: \S+quote.csv, line 3, column "b" \(index 1\): a quote inside an unquoted cell, after "2 "; quote the whole cell and double the quotes in it \(as "a ""b"" c"\)$/],
+    ['a hexadecimal number', 'a,b,label\n1,2,x\n0x10,2,y\n', [], /^descent: \S+hex.csv, line 3, column "a" \(index 0\): expected a finite decimal number, received "0x10"$/],
   ];
-  const names = ['nonnumeric', 'ragged', 'empty', 'header-only', 'missing-label'];
+  const names = ['nonnumeric', 'ragged', 'empty', 'header-only', 'missing-label', 'quote', 'hex'];
   cases.forEach(([what, content, flags, message], i) => {
     it(`train refuses ${what}`, () => {
       const file = path(`${names[i]}.csv`);
@@ -67,6 +71,15 @@ describe('bad CSV data', () => {
     expect(JSON.parse(stdout.trim().split('\n').pop()!).testRows).toBe(6);
     const info = JSON.parse(descent('info', '--model', 'bom.model', '--json').stdout);
     expect(info.labels).toEqual(['setosa', 'versicolor', 'virginica']);
+  });
+
+  it('train --data /dev/zero ends at once: NUL bytes are not CSV text', () => {
+    expect(failure('train', '--data', '/dev/zero')).toBe('descent: /dev/zero, line 1: a NUL byte (0x00): a CSV file holds text; this looks like binary data');
+  });
+
+  it('train refuses invalid UTF-8, naming the file and line', () => {
+    writeFileSync(path('latin1.csv'), Buffer.concat([Buffer.from('a,label\n1,caf'), Buffer.from([0xe9]), Buffer.from('\n2,x\n')]));
+    expect(failure('train', '--data', 'latin1.csv', '--layers', '1,2')).toMatch(/^descent: latin1.csv, line 2: not UTF-8: the byte 0xe9 after "1,caf"/);
   });
 
   it('train names a --data path that does not exist', () => {
@@ -141,6 +154,23 @@ describe('bad model, IDX and checkpoint files', () => {
   it('--save into a directory that does not exist fails before training (no epoch line)', () => {
     expect(failure('train', '--data', 'iris.csv', '--layers', '4,8,3', '--save', 'no/such/dir/m.model')).toBe(
       `descent: cannot write --save no/such/dir/m.model: the directory ${join(dir, 'no/such/dir')} does not exist`,
+    );
+  });
+});
+
+describe('predict input told apart by its content', () => {
+  it('a gzipped CSV is read as CSV, not as IDX images', () => {
+    writeFileSync(path('iris.csv.gz'), gzipSync(`${FLOWERS.join('\n')}\n`));
+    const { code, stdout, stderr } = descent('predict', '--model', 'iris.model', '--input', 'iris.csv.gz', '--label', 'species', '--json');
+    expect(code, stderr).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe('label,setosa,versicolor,virginica');
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ rows: 30 });
+  });
+
+  it('/dev/zero is refused at its first bytes', () => {
+    expect(failure('predict', '--model', 'iris.model', '--input', '/dev/zero')).toBe(
+      'descent: /dev/zero: wrong magic number: expected 0x00000803 (IDX images: unsigned bytes, 3 dimensions), received 0x00000000',
     );
   });
 });

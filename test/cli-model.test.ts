@@ -169,7 +169,7 @@ describe('a classifier trained on CSV with string labels', () => {
     writeFileSync(path('late-bad.csv'), `${flowers(5000, 5, false).text}1,2,x,4\n`);
     const { code, stderr } = descent('predict', '--model', 'iris.model', '--input', 'late-bad.csv', '--output', 'out.csv');
     expect(code).toBe(1);
-    expect(stderr).toMatch(/late-bad.csv, line 5002, column "petal_length" \(index 2\): expected a finite number, received "x"/);
+    expect(stderr).toMatch(/late-bad.csv, line 5002, column "petal_length" \(index 2\): expected a finite decimal number, received "x"/);
     expect(readFileSync(path('out.csv'), 'utf8')).toBe('old content\n');
     expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });

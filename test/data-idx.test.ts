@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdxError, loadIdx, loadIdxDirectory } from '../src/data/idx.js';
+import { IdxError, loadIdx, loadIdxDirectory, readIdxChunks } from '../src/data/idx.js';
 import { FASHION_MNIST_DIR, FASHION_MNIST_LABELS, loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { resolveData } from '../src/cli/datasets.js';
 import type { Dataset } from '../src/data/dataset.js';
@@ -140,6 +140,47 @@ function mnistDirectory(name: string, testLabels = [0, 1]): string {
   write(labels(testLabels), 't10k-labels-idx1-ubyte', dir);
   return dir;
 }
+
+describe('loadIdx: files that hold more than their header says', () => {
+  // 10 images of 28 x 28 declared, then members of a megabyte of zeros each (gzip streams may follow one another).
+  const declared = gzipSync(idx(0x803, [10, 28, 28], new Uint8Array(10 * 28 * 28)));
+  const megabyte = gzipSync(Buffer.alloc(2 ** 20));
+
+  it('a gzip bomb is refused once it inflates past the declared size, saying so', async () => {
+    const bomb = write(Buffer.concat([declared, ...Array.from({ length: 256 }, () => megabyte)]), 'bomb-idx3-ubyte.gz');
+    expect((await failure(loadIdx(bomb))).message).toMatch(
+      new RegExp(`^${escape(bomb)}: the file holds more data than its header declares: expected 7856 bytes \\(a 16-byte header and 10 x 28 x 28 values\\) once inflated; it inflates to more \\(reading stopped at \\d+ bytes\\)$`),
+    );
+  });
+
+  it('reading stops there: a gigabyte bomb is read a few members in', async () => {
+    let members = 0;
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      yield declared;
+      for (; members < 1024; members++) yield megabyte;
+    }
+    const error = await failure(readIdxChunks('bomb.gz', chunks(), 0x803, 'images'));
+    expect(error.message).toMatch(/^bomb.gz: the file holds more data than its header declares/);
+    expect(members).toBeLessThan(64);
+  });
+
+  it('/dev/zero is refused at its first four bytes', async () => {
+    expect((await failure(loadIdx('/dev/zero'))).message).toBe(
+      '/dev/zero: wrong magic number: expected 0x00000803 (IDX images: unsigned bytes, 3 dimensions), received 0x00000000',
+    );
+  });
+
+  it('a header that declares more than a Uint8Array holds, in a small file', async () => {
+    const huge = write(idx(0x803, [65536, 65536, 2], [1, 2, 3]));
+    expect((await failure(loadIdx(huge))).message).toBe(
+      `${huge}: the header declares 65536 x 65536 x 2 = 8589934592 values, more than a Uint8Array holds (4294967296)`,
+    );
+    const large = write(idx(0x803, [60000, 100, 100], [1, 2, 3]));
+    expect((await failure(loadIdx(large))).message).toBe(
+      `${large}: truncated: expected 600000016 bytes (a 16-byte header and 60000 x 100 x 100 values), received 19`,
+    );
+  });
+});
 
 describe('loadIdxDirectory', () => {
   it('reads the train and test sets, gzipped or not, with the classes of both', async () => {

@@ -10,7 +10,6 @@ import { initializeParameters, shorthandPlan } from '../src/build-plan.js';
 import type { Plan } from '../src/plan.js';
 import { Rng } from '../src/rng.js';
 import { optimizerSettings } from './support/optimizer.js';
-import { underSanitizers } from './support/sanitize.js';
 import { ready } from './support/native-trainer.js';
 
 const BIG: Plan = shorthandPlan({ layers: [256, 512, 512, 10] });
@@ -48,31 +47,28 @@ function make(plan: Plan, params: Float32Array, data: TrainingData, batchSize: n
 }
 
 describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
-  it('a 5 ms timer keeps firing during a multi-second epoch', { timeout: 120_000 }, async () => {
-    const data = dataFor(BIG, 2048, 1);
-    const trainer = await make(BIG, paramsFor(BIG, 1), data, 128);
-    // Size the epoch to take about two seconds on this machine.
-    const probe = performance.now();
-    await trainer.trainEpoch({ order: longOrder(2048, 128, 20, 2), batchSize: 128, lr: 0.01, epoch: 1 });
-    const perBatch = Math.max((performance.now() - probe) / 20, 0.05);
-    const batches = Math.min(Math.max(Math.ceil(2000 / perBatch), 20), 20_000);
-
+  it('a 5 ms timer keeps firing during an epoch: its 50th tick aborts an epoch of 20,000 batches', { timeout: 120_000 }, async () => {
+    // On the JS thread the epoch would hold the timer until it ended, all
+    // 20,000 batches done; off it, the timer fires while the batches run and
+    // its abort stops them. (The longest gap is the benchmark's to measure,
+    // bench/event-loop.mjs: a timed bound fails whenever the machine is busy.)
+    const batches = 20_000;
+    const trainer = await make(BIG, paramsFor(BIG, 1), dataFor(BIG, 2048, 1), 128);
+    const controller = new AbortController();
     let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    const started = performance.now();
+    const timer = setInterval(() => {
+      if (++ticks === 50) controller.abort();
+    }, 5);
+    let result;
     try {
-      const result = await trainer.trainEpoch({ order: longOrder(2048, 128, batches, 3), batchSize: 128, lr: 0.01, epoch: 1 });
-      expect(result.steps).toBe(batches);
+      result = await trainer.trainEpoch({ order: longOrder(2048, 128, batches, 3), batchSize: 128, lr: 0.01, epoch: 1, signal: controller.signal });
     } finally {
       clearInterval(timer);
     }
-    const elapsed = performance.now() - started;
-    // Sized for ~2 s; a busy machine during the probe makes it shorter, never trivial.
-    expect(elapsed).toBeGreaterThan(500);
-    // An epoch on the JS thread would let it fire once. (The longest gap is
-    // the benchmark's to measure, bench/event-loop.mjs: a timed bound here
-    // fails whenever the machine is busy.)
-    if (!underSanitizers) expect(ticks).toBeGreaterThan(elapsed / 5 / 3);
+    expect(ticks).toBeGreaterThanOrEqual(50);
+    expect(result).toMatchObject({ aborted: true, failedBatch: -1 });
+    expect(result.steps).toBeGreaterThan(0);
+    expect(result.steps).toBeLessThan(batches);
     trainer.dispose();
   });
 
@@ -140,9 +136,7 @@ describe.runIf(nativeAvailable())('native trainEpoch off the JS thread', () => {
     const order = longOrder(1024, 64, 20_000, 14);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 150);
-    const started = performance.now();
     const result = await trainer.trainEpoch({ order, batchSize: 64, lr: 0.01, epoch: 1, signal: controller.signal });
-    expect(performance.now() - started).toBeLessThan(10_000);
     expect(result.aborted).toBe(true);
     expect(result.failedBatch).toBe(-1);
     expect(result.steps).toBeGreaterThan(0);

@@ -189,6 +189,26 @@ describe('bad data and fit options', () => {
     expect(() => net().predict({ 0: 1, 1: 2 } as unknown as Float32Array)).toThrow(/x must be a Float32Array or Uint8Array of n x 2 values/);
     expect(() => net().predict(new Float32Array([1, NaN]))).toThrow(/x must hold finite numbers, received NaN at row 0, column 1/);
   });
+
+  it('predict refuses rows of number[][] that hold anything but numbers, naming the row and column', async () => {
+    const three = new Network({ layers: [3, 2], backend: 'js' });
+    const cases: [unknown[][], string][] = [
+      [[[null, null, null]], 'x[0][0] (row 0, column 0) must be a number, received null'],
+      [[[1, 2, 3], [4, true, 6]], 'x[1][1] (row 1, column 1) must be a number, received true'],
+      [[[1, 2, '1']], 'x[0][2] (row 0, column 2) must be a number, received "1"'],
+      [[[' 1 ', 2, 3]], 'x[0][0] (row 0, column 0) must be a number, received " 1 "'],
+      [[[1, undefined, 3]], 'x[0][1] (row 0, column 1) must be a number, received undefined'],
+      [[[1, 2n, 3]], 'x[0][1] (row 0, column 1) must be a number, received 2n (a BigInt)'],
+    ];
+    for (const [rows, message] of cases) {
+      expect(() => three.predict(rows as number[][])).toThrow(new TypeError(message));
+      expect(() => three.predictClasses(rows as number[][])).toThrow(new TypeError(message));
+      await expect(three.predictAsync(rows as number[][])).rejects.toThrow(new TypeError(message));
+    }
+    // eslint-disable-next-line no-sparse-arrays
+    expect(() => three.predict([[1, , 3]] as number[][])).toThrow('x[0][1] (row 0, column 1) must be a number, received undefined');
+    expect(Array.from(three.predict([[1, 2, 3]]))).toEqual(Array.from(three.predict(new Float32Array([1, 2, 3]))));
+  });
 });
 
 describe('predict and evaluate', () => {

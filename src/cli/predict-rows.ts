@@ -1,9 +1,11 @@
 /**
  * predict's input, a chunk of rows at a time: a CSV file streamed by
- * readCsvRows, or IDX images (told apart by their first bytes: a CSV file
- * never starts with a NUL byte, IDX files do, gzipped ones start 1f 8b).
+ * readCsvRows, or IDX images, told apart by their first bytes (inflated
+ * first when the file is gzipped): a CSV file never starts with a NUL
+ * byte, an IDX file always does.
  */
 import { open } from 'node:fs/promises';
+import { constants, gunzipSync } from 'node:zlib';
 import { readCsvRows, CSV_CHUNK_ROWS } from '../data/csv-rows.js';
 import type { CsvColumn } from '../data/csv.js';
 import { loadIdx } from '../data/idx.js';
@@ -23,6 +25,9 @@ export interface InputOptions {
 
 export type InputKind = 'csv' | 'idx';
 
+/** Enough of a gzip stream to inflate its first bytes (and at most about a MB of them). */
+const HEAD_BYTES = 1024;
+
 export async function inputKind(path: string): Promise<InputKind> {
   let handle;
   try {
@@ -31,12 +36,23 @@ export async function inputKind(path: string): Promise<InputKind> {
     return 'csv'; // the CSV reader names what is wrong with the path
   }
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-    return bytesRead > 0 && (buffer[0] === 0 || (bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b)) ? 'idx' : 'csv';
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
+    let head: Buffer = buffer.subarray(0, bytesRead);
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) head = inflatedHead(head);
+    return head.length > 0 && head[0] === 0 ? 'idx' : 'csv';
   } catch {
     return 'csv';
   } finally {
     await handle.close();
+  }
+}
+
+/** The first bytes a gzip stream inflates to (none when they are damaged: the reader will say so). */
+function inflatedHead(head: Buffer): Buffer {
+  try {
+    return gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch {
+    return Buffer.alloc(0);
   }
 }
 

@@ -5,9 +5,8 @@
  * (a chunk, and the parser's buffers). The header is told apart as loadCsv
  * does it; label columns in the file can be named to be skipped.
  */
-import { createReadStream } from 'node:fs';
-import { parse, type Info } from 'csv-parse';
-import { asCsvError, cellNumber, CsvError, looksNumeric, type CsvColumn } from './csv.js';
+import { cellNumber, columnName, CsvError, looksNumeric, type CsvColumn } from './csv.js';
+import { csvRecords, type CsvLimits } from './csv-records.js';
 
 export interface CsvRowsOptions {
   /** Feature values every row must hold (after the label columns are skipped). */
@@ -20,8 +19,10 @@ export interface CsvRowsOptions {
   header?: boolean | 'auto';
   /** Default ','. */
   delimiter?: string;
-  /** Rows per chunk. Default 4096. */
+  /** Rows per chunk. Default 4096, fewer for rows wider than CSV_CHUNK_VALUES / 4096. */
   chunkRows?: number;
+  /** Default CSV_LIMITS (csv-records.ts). */
+  limits?: CsvLimits;
 }
 
 export interface CsvRowChunk {
@@ -46,42 +47,29 @@ export class CsvFeatureCountError extends CsvError {
 }
 
 export const CSV_CHUNK_ROWS = 4096;
+/** The most values a chunk holds: 4096 rows of up to 1024 features, fewer rows when they are wider. */
+export const CSV_CHUNK_VALUES = 1 << 22;
 
 /** Yields the file's rows chunk by chunk; a bad row is a CsvError naming the file, line and column. */
 export async function* readCsvRows(path: string, options: CsvRowsOptions): AsyncGenerator<CsvRowChunk> {
-  const chunkRows = options.chunkRows ?? CSV_CHUNK_ROWS;
-  const input = createReadStream(path);
-  const parser = parse({ delimiter: options.delimiter ?? ',', bom: true, info: true, relax_column_count: true, skip_empty_lines: true });
-  input.on('error', (error) => parser.destroy(error));
-  input.pipe(parser);
+  const { features } = options;
+  const chunkRows = options.chunkRows ?? Math.max(1, Math.min(CSV_CHUNK_ROWS, Math.floor(CSV_CHUNK_VALUES / features)));
   const rows = new RowReader(path, options);
-  let chunk = new Float32Array(chunkRows * options.features);
+  const records = csvRecords(path, { delimiter: options.delimiter ?? ',', limits: options.limits, columnName: (j) => rows.columnName(j) });
+  let chunk = new Float32Array(chunkRows * features);
   let count = 0;
   let firstLine = 0;
-  let lastLine = 0;
-  let lastEmptyLines = 0;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-      // info.lines is the line a record ends on; one with a quoted line break starts earlier.
-      const line = lastLine + 1 + (info.empty_lines - lastEmptyLines);
-      lastLine = info.lines;
-      lastEmptyLines = info.empty_lines;
-      if (!rows.read(record, line, chunk, count * options.features)) continue;
-      if (count === 0) firstLine = line;
-      if (++count === chunkRows) {
-        yield { x: chunk, count, firstLine };
-        chunk = new Float32Array(chunkRows * options.features);
-        count = 0;
-      }
+  for await (const { record, line } of records) {
+    if (!rows.read(record, line, chunk, count * features)) continue;
+    if (count === 0) firstLine = line;
+    if (++count === chunkRows) {
+      yield { x: chunk, count, firstLine };
+      chunk = new Float32Array(chunkRows * features);
+      count = 0;
     }
-  } catch (error) {
-    throw asCsvError(path, error);
-  } finally {
-    input.destroy();
-    parser.destroy();
   }
   rows.finish();
-  if (count > 0) yield { x: chunk.subarray(0, count * options.features), count, firstLine };
+  if (count > 0) yield { x: chunk.subarray(0, count * features), count, firstLine };
 }
 
 /** Which columns are skipped, whether there is a header, and each row's numbers into a chunk. */
@@ -120,6 +108,11 @@ class RowReader {
     }
     this.rows++;
     return true;
+  }
+
+  /** How messages name column j: by its header name once the header is known. */
+  columnName(j: number): string {
+    return columnName(this.names, j);
   }
 
   /** After the last record: a file without rows is an error. */

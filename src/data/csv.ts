@@ -3,12 +3,13 @@
  * straight into a Float32Array that doubles as it fills, so a file never
  * sits in memory as text or as rows of strings.
  */
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { parse, type Info } from 'csv-parse';
 import { describe, expectKnownKeys, expectObject, expectOneOf } from '../validate.js';
+import { CsvError } from './csv-error.js';
+import { csvRecords } from './csv-records.js';
 import type { Dataset } from './dataset.js';
 import { LabelEncoder } from './labels.js';
+
+export { CsvError };
 
 /** A column by its header name or its 0-based index. */
 export type CsvColumn = string | number;
@@ -32,24 +33,10 @@ export interface CsvDataset extends Dataset {
   featureNames?: string[];
 }
 
-/** A CSV file that cannot be read as a dataset; the message names the file, and the line and column when there is one. */
-export class CsvError extends Error {
-  override readonly name = 'CsvError';
-
-  constructor(
-    message: string,
-    readonly file: string,
-    /** 1-based line of the file. */
-    readonly line?: number,
-    /** 0-based column index. */
-    readonly column?: number,
-  ) {
-    super(message);
-  }
-}
-
 const OPTION_KEYS = ['header', 'label', 'task', 'delimiter', 'labelNames'] as const;
 const INITIAL_ROWS = 1024;
+/** At most this many values before the first doubling, however wide the rows. */
+const INITIAL_VALUES = 1 << 20;
 /** How many header names a message lists before it elides the rest. */
 const LISTED_NAMES = 20;
 
@@ -68,52 +55,9 @@ interface Settings {
 export async function loadCsv(path: string, options: CsvOptions = {}): Promise<CsvDataset> {
   const settings = checkOptions(options);
   const reader = new CsvReader(path, settings);
-  const parser = parse({
-    delimiter: settings.delimiter,
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-  });
-  let lastLine = 0;
-  let lastEmptyLines = 0;
-  // pipeline may reject with the AbortError of the streams it tears down
-  // rather than with what the consumer threw; the consumer's error is the one to report.
-  let rejected: unknown;
-  try {
-    await pipeline(createReadStream(path), parser, async (records: AsyncIterable<{ record: string[]; info: Info }>) => {
-      try {
-        for await (const { record, info } of records) {
-          // info.lines is the line a record ends on; one with a quoted line
-          // break starts earlier, right after the previous record and the
-          // blank lines skipped since.
-          const line = lastLine + 1 + (info.empty_lines - lastEmptyLines);
-          lastLine = info.lines;
-          lastEmptyLines = info.empty_lines;
-          reader.add(record, line);
-        }
-      } catch (error) {
-        rejected = error;
-        throw error;
-      }
-    });
-  } catch (error) {
-    throw asCsvError(path, rejected ?? error);
-  }
+  const records = csvRecords(path, { delimiter: settings.delimiter, columnName: (j) => reader.columnName(j) });
+  for await (const { record, line } of records) reader.add(record, line);
   return reader.finish();
-}
-
-/** A parser's or the file system's error as a CsvError naming the file (others pass through). */
-export function asCsvError(path: string, error: unknown): unknown {
-  if (error instanceof CsvError) return error;
-  const { code, message } = error as { code?: unknown; message?: string };
-  if (code === 'ENOENT') return new CsvError(`file not found: ${path}`, path);
-  if (code === 'EISDIR') return new CsvError(`${path} is a directory, expected a CSV file`, path);
-  if (typeof code === 'string' && code.startsWith('CSV_')) {
-    const lines = (error as { lines?: number }).lines;
-    return new CsvError(`${path}: ${message}`, path, lines);
-  }
-  return error;
 }
 
 function checkOptions(options: CsvOptions): Settings {
@@ -195,8 +139,9 @@ class CsvReader {
   add(record: string[], line: number): void {
     if (this.layout === null) {
       this.layout = this.readLayout(record, line);
-      this.x = new Float32Array(INITIAL_ROWS * this.layout.features.length);
-      if (this.settings.regression) this.targets = new Float32Array(INITIAL_ROWS * this.layout.labels.length);
+      const rows = Math.max(1, Math.min(INITIAL_ROWS, Math.floor(INITIAL_VALUES / record.length)));
+      this.x = new Float32Array(rows * this.layout.features.length);
+      if (this.settings.regression) this.targets = new Float32Array(rows * this.layout.labels.length);
       if (this.layout.names !== null) {
         this.headerLine = line;
         return;
@@ -271,7 +216,8 @@ class CsvReader {
     throw new CsvError(`${this.file}, line ${line}, ${columnName(this.layout?.names ?? null, column)}: ${problem}`, this.file, line, column);
   }
 
-  private columnName(j: number): string {
+  /** How messages name column j: by its header name once the header is known. */
+  columnName(j: number): string {
     return columnName(this.layout?.names ?? null, j);
   }
 
@@ -334,16 +280,28 @@ class CsvReader {
 }
 
 /**
+ * A CSV number: decimal digits with an optional sign, point and exponent,
+ * spaces or tabs around them. Number() takes more (0x10, 0b11, 0o17,
+ * Infinity, any Unicode space around), which in a data file is a mistake
+ * to name, not a value to guess.
+ */
+const DECIMAL = /^[ \t]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[ \t]*$/;
+const BLANK = /^[ \t]*$/;
+
+/**
  * A cell as a finite float32 number, or a CsvError naming the file, line
  * and column: an empty cell is missing (not zero), and a value beyond
  * float32's range is refused rather than turned into Infinity.
  */
 export function cellNumber(file: string, line: number, column: number, cell: string, names: readonly string[] | null): number {
-  const value = Number(cell);
   let problem: string;
-  if (Number.isFinite(value) && !Number.isFinite(Math.fround(value))) problem = `${cell.trim()} is out of float32 range (at most 3.4e38 in magnitude)`;
-  else if (Number.isFinite(value) && (value !== 0 || cell.trim() !== '')) return value;
-  else problem = `expected a finite number, received ${cell.trim() === '' ? 'an empty cell' : JSON.stringify(cell)}`;
+  if (DECIMAL.test(cell)) {
+    const value = Number(cell);
+    if (Number.isFinite(Math.fround(value))) return value;
+    problem = `${cell.trim()} is out of float32 range (at most 3.4e38 in magnitude)`;
+  } else {
+    problem = `expected a finite decimal number, received ${BLANK.test(cell) ? 'an empty cell' : JSON.stringify(cell)}`;
+  }
   throw new CsvError(`${file}, line ${line}, ${columnName(names, column)}: ${problem}`, file, line, column);
 }
 

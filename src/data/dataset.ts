@@ -286,7 +286,14 @@ function* nestedRowsJob(name: string, x: unknown[][], features: number): Job<Flo
     if (!Array.isArray(row) || row.length !== features) {
       throw new RangeError(`${name}[${r}] must hold ${features} values (the network's inputs), received ${Array.isArray(row) ? row.length : describe(row)}`);
     }
-    for (let j = 0; j < features; j++) rows[r * features + j] = row[j] as number;
+    for (let j = 0; j < features; j++) {
+      // Float32Array would take null as 0 and true or " 1 " as 1: a silently wrong answer.
+      const value = row[j];
+      if (typeof value !== 'number') {
+        throw new TypeError(`${name}[${r}][${j}] (row ${r}, column ${j}) must be a number, received ${describe(value)}`);
+      }
+      rows[r * features + j] = value;
+    }
     if ((r + 1) % sliceRows === 0) yield* pause(reads);
   }
   return rows;

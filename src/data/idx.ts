@@ -1,14 +1,17 @@
 /**
  * IDX files (the MNIST format), gzipped or not: images of unsigned bytes
  * kept as bytes, labels as class indices; and directories that hold a
- * train and a test set under the usual file names.
+ * train and a test set under the usual file names. A file is streamed
+ * (inflated as it is read): its header comes first and says how many bytes
+ * follow, so a file that holds more stops being read there, and a gzip
+ * bomb costs no more memory than its header declares.
  */
-import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { existsSync, createReadStream } from 'node:fs';
+import { constants } from 'node:buffer';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import { DEFAULT_BYTE_SCALE, type Dataset } from './dataset.js';
+import { gunzipped, type Compression } from './gunzip.js';
 
 /** An IDX file or directory that cannot be read as a dataset; the message names it. */
 export class IdxError extends Error {
@@ -29,7 +32,8 @@ const LABELS_MAGIC = 0x00000801;
 /** Without labels (prediction), a dataset still says how many classes its model has. */
 const DEFAULT_CLASSES = 10;
 
-const gunzipAsync = promisify(gunzip);
+/** The values buffer starts at this size (or the count, if smaller) and doubles as data arrive, so a header cannot claim memory the file does not fill. */
+const INITIAL_VALUES = 1 << 20;
 
 /**
  * Loads IDX images (n x rows x cols unsigned bytes) and, when given, their
@@ -55,62 +59,150 @@ export async function loadIdx(imagesPath: string, labelsPath?: string): Promise<
   return { ...data, y: labels.values, classes: Math.max(2, largest + 1) };
 }
 
-interface IdxArray {
+export interface IdxArray {
   shape: number[];
   values: Uint8Array;
 }
 
 async function readIdx(path: string, magic: number, kind: 'images' | 'labels'): Promise<IdxArray> {
-  const bytes = await decompressed(path, await readIdxFile(path));
-  const dims = magic & 0xff;
-  const headerBytes = 4 + 4 * dims;
-  const truncatedHeader = () =>
-    new IdxError(`${path}: truncated: expected a ${headerBytes}-byte header, received ${bytes.length} bytes`, path);
-  if (bytes.length < 4) throw truncatedHeader();
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const found = view.getUint32(0);
-  if (found !== magic) {
-    throw new IdxError(
-      `${path}: wrong magic number: expected ${hex(magic)} (IDX ${kind}: unsigned bytes, ${dims} dimension${dims === 1 ? '' : 's'}), received ${hex(found)}`,
-      path,
-    );
-  }
-  if (bytes.length < headerBytes) throw truncatedHeader();
-  const shape = Array.from({ length: dims }, (_, i) => view.getUint32(4 + 4 * i));
-  if (shape.some((size) => size === 0)) {
-    throw new IdxError(`${path}: the ${kind} have dimensions ${shape.join(' x ')}; expected none of them to be 0`, path);
-  }
-  const count = shape.reduce((a, b) => a * b, 1);
-  const expected = headerBytes + count;
-  if (bytes.length !== expected) {
-    const problem = bytes.length < expected ? 'truncated' : 'trailing data';
-    throw new IdxError(
-      `${path}: ${problem}: expected ${expected} bytes (a ${headerBytes}-byte header and ${shape.join(' x ')} values), received ${bytes.length}`,
-      path,
-    );
-  }
-  return { shape, values: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, count) };
+  return readIdxChunks(path, createReadStream(path), magic, kind);
 }
 
-async function readIdxFile(path: string): Promise<Uint8Array> {
+/** Reads an IDX array from the chunks of its file (a file stream, or the tests' generated ones). */
+export async function readIdxChunks(path: string, chunks: AsyncIterable<Uint8Array>, magic: number, kind: 'images' | 'labels'): Promise<IdxArray> {
+  const reader = new IdxReader(path, magic, kind);
+  const compression: Compression = {};
   try {
-    return await readFile(path);
+    for await (const chunk of gunzipped(chunks, compression)) {
+      if (!reader.add(chunk)) return await reader.tooLong(compression.gzip === true);
+    }
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ENOENT') throw new IdxError(`file not found: ${path}`, path);
-    if (code === 'EISDIR') throw new IdxError(`${path} is a directory, expected an IDX file`, path);
-    throw error;
+    throw asIdxError(path, error);
+  }
+  return reader.finish();
+}
+
+/** A file's bytes taken in as they come: the header checked as soon as it is whole, then the values. */
+class IdxReader {
+  private readonly dims: number;
+  private readonly headerBytes: number;
+  private readonly header: Uint8Array;
+  private received = 0;
+  private shape: number[] | null = null;
+  private count = 0;
+  private values = new Uint8Array(0);
+  private filled = 0;
+  /** Bytes past the declared ones, in the chunk that brought them. */
+  private past = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly magic: number,
+    private readonly kind: 'images' | 'labels',
+  ) {
+    this.dims = magic & 0xff;
+    this.headerBytes = 4 + 4 * this.dims;
+    this.header = new Uint8Array(this.headerBytes);
+  }
+
+  /** Takes a chunk; false when it brings more bytes than the header declares. */
+  add(chunk: Uint8Array): boolean {
+    let offset = 0;
+    if (this.received < this.headerBytes) {
+      offset = Math.min(chunk.length, this.headerBytes - this.received);
+      this.header.set(chunk.subarray(0, offset), this.received);
+      const before = this.received;
+      this.received += offset;
+      if (before < 4 && this.received >= 4) this.checkMagic();
+      if (this.received === this.headerBytes) this.readShape();
+    }
+    const rest = chunk.length - offset;
+    if (rest === 0) return true;
+    if (this.filled + rest > this.count) {
+      this.past = this.filled + rest - this.count;
+      return false;
+    }
+    if (this.filled + rest > this.values.length) this.grow(this.filled + rest);
+    this.values.set(chunk.subarray(offset), this.filled);
+    this.filled += rest;
+    this.received += rest;
+    return true;
+  }
+
+  finish(): IdxArray {
+    if (this.shape === null) throw this.truncatedHeader();
+    if (this.filled < this.count) {
+      throw new IdxError(`${this.path}: truncated: expected ${this.expected()}, received ${this.headerBytes + this.filled}`, this.path);
+    }
+    return { shape: this.shape, values: this.values };
+  }
+
+  /** The error for bytes past the declared ones: a gzip stream stops inflating there. */
+  async tooLong(gzip: boolean): Promise<never> {
+    if (gzip) {
+      throw new IdxError(
+        `${this.path}: the file holds more data than its header declares: expected ${this.expected()} once inflated; it inflates to more (reading stopped at ${this.headerBytes + this.filled + this.past} bytes)`,
+        this.path,
+      );
+    }
+    const file = await stat(this.path).catch(() => null);
+    const size = file?.isFile() ? String(file.size) : `more (reading stopped at ${this.headerBytes + this.filled + this.past})`;
+    throw new IdxError(`${this.path}: trailing data: expected ${this.expected()}, received ${size}`, this.path);
+  }
+
+  private checkMagic(): void {
+    const found = new DataView(this.header.buffer).getUint32(0);
+    if (found === this.magic) return;
+    const { dims, kind } = this;
+    throw new IdxError(
+      `${this.path}: wrong magic number: expected ${hex(this.magic)} (IDX ${kind}: unsigned bytes, ${dims} dimension${dims === 1 ? '' : 's'}), received ${hex(found)}`,
+      this.path,
+    );
+  }
+
+  private readShape(): void {
+    const view = new DataView(this.header.buffer);
+    const shape = Array.from({ length: this.dims }, (_, i) => view.getUint32(4 + 4 * i));
+    if (shape.some((size) => size === 0)) {
+      throw new IdxError(`${this.path}: the ${this.kind} have dimensions ${shape.join(' x ')}; expected none of them to be 0`, this.path);
+    }
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count > constants.MAX_LENGTH) {
+      throw new IdxError(
+        `${this.path}: the header declares ${shape.join(' x ')} = ${count} values, more than a Uint8Array holds (${constants.MAX_LENGTH})`,
+        this.path,
+      );
+    }
+    this.shape = shape;
+    this.count = count;
+    this.values = new Uint8Array(Math.min(count, INITIAL_VALUES));
+  }
+
+  private grow(needed: number): void {
+    let length = this.values.length;
+    while (length < needed) length = Math.min(this.count, length * 2);
+    const grown = new Uint8Array(length);
+    grown.set(this.values.subarray(0, this.filled));
+    this.values = grown;
+  }
+
+  private expected(): string {
+    return `${this.headerBytes + this.count} bytes (a ${this.headerBytes}-byte header and ${this.shape!.join(' x ')} values)`;
+  }
+
+  private truncatedHeader(): IdxError {
+    return new IdxError(`${this.path}: truncated: expected a ${this.headerBytes}-byte header, received ${this.received} bytes`, this.path);
   }
 }
 
-/** The bytes themselves, or their gunzipped content when they start with the gzip magic 1f 8b. */
-async function decompressed(path: string, bytes: Uint8Array): Promise<Uint8Array> {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  try {
-    return await gunzipAsync(bytes);
-  } catch (error) {
-    throw new IdxError(`${path}: the gzip data is damaged or truncated (${(error as Error).message})`, path);
-  }
+/** The file system's and gunzip's errors as IdxErrors naming the file (others pass through). */
+function asIdxError(path: string, error: unknown): unknown {
+  if (error instanceof IdxError) return error;
+  const { code, message } = error as { code?: unknown; message?: string };
+  if (code === 'ENOENT') return new IdxError(`file not found: ${path}`, path);
+  if (code === 'EISDIR') return new IdxError(`${path} is a directory, expected an IDX file`, path);
+  if (typeof code === 'string' && code.startsWith('Z_')) return new IdxError(`${path}: the gzip data is damaged or truncated (${message})`, path);
+  return error;
 }
 
 function hex(value: number): string {

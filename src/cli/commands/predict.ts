@@ -26,8 +26,9 @@ interface PredictFlags {
 const HELP = `
 Input: a CSV file of feature columns (header or not, told apart as train does: a first row with a
 non-number is a header), optionally with label columns that --label names to skip; or IDX images
-(MNIST format, gzipped or not). Rows are read, predicted and written a chunk at a time, so inputs
-of any length run in bounded memory.
+(MNIST format). Either may be gzipped; they are told apart by their first bytes (an IDX file starts
+with a NUL byte, a CSV file never does). Rows are read, predicted and written a chunk at a time,
+so inputs of any length run in bounded memory.
 
 Output: CSV. Classifiers: a header label,<class 0>,<class 1>,... (the model's label names when it
 has them) and per row the predicted label and each class's probability. Regression: a header of the

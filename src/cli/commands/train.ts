@@ -19,8 +19,10 @@ Data (--data):
   idx:DIR        MNIST-format files in DIR (train-images-idx3-ubyte, train-labels-idx1-ubyte,
                  t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each may be .gz), with their own
                  test set: --test-fraction does not apply
-  FILE.csv       a CSV file, header or not (a first row with a non-number is a header); --label,
-                 --task and --delimiter say how to read it; the test set is split off by --test-fraction
+  FILE.csv       a CSV file in UTF-8, gzipped or not, header or not (a first row with a non-number
+                 is a header); --label, --task and --delimiter say how to read it; the test set is
+                 split off by --test-fraction. Numbers are decimal (12, -0.5, 1e-3); a record holds
+                 at most 1,000,000 columns and 16 MiB of text
 
 Progress goes to stderr: a bar on a terminal, one line per epoch otherwise. With --json the last
 line of stdout is one JSON object: every setting the run used ("settings"), a command line that
