@@ -4,7 +4,9 @@
  * leaves the event loop a core whenever it has work; the JS thread and
  * libuv's threads keep theirs. Read from /proc while the work runs.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { nativeAvailable } from '../src/backend/native.js';
 import { Network } from '../src/index.js';
@@ -88,5 +90,46 @@ describe.runIf(process.platform === 'linux' && nativeAvailable())('background th
       expect({ name, nices: [...nices] }).toEqual({ name, nices: [before] });
     }
     expect(main().nice).toBe(before);
+  });
+});
+
+/** The nice values the descent-epoch threads of a fit had in a child process with env. */
+function childEpochNices(env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+  const script = `
+    import { readFileSync, readdirSync } from 'node:fs';
+    const { Network } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+    const seen = new Set();
+    const timer = setInterval(() => {
+      for (const tid of readdirSync('/proc/self/task')) {
+        try {
+          const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
+          if (stat.includes('(descent-epoch)')) seen.add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+        } catch {}
+      }
+    }, 2);
+    const n = 2048, x = new Float32Array(n * 256).map((_, i) => Math.sin(i)), y = Int32Array.from({ length: n }, (_, i) => i % 10);
+    await new Network({ layers: [256, 512, 10], backend: 'native' }).fit({ x, y, n, features: 256, classes: 10 }, { epochs: 8 });
+    clearInterval(timer);
+    process.stdout.write(JSON.stringify([...seen]));
+  `;
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env }, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+}
+
+describe.runIf(process.platform === 'linux' && nativeAvailable())('DESCENT_BACKGROUND_NICE', () => {
+  const base = (): number => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[16]);
+
+  it('sets how far below the process the threads run: 0 keeps them level with it, 12 lowers them by 12', () => {
+    for (const [value, offset] of [['0', 0], ['12', 12]] as const) {
+      const out = childEpochNices({ DESCENT_BACKGROUND_NICE: value });
+      expect(out.status, out.stderr).toBe(0);
+      expect(JSON.parse(out.stdout)).toEqual([Math.min(19, base() + offset)]);
+    }
+  });
+
+  it('a value that is not an integer from 0 to 19 is refused by name', () => {
+    const out = childEpochNices({ DESCENT_BACKGROUND_NICE: 'high' });
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toContain('DESCENT_BACKGROUND_NICE must be an integer from 0 to 19 (how far below the process\'s priority its threads run), received "high"');
   });
 });

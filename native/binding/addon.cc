@@ -48,6 +48,15 @@ Napi::Value ChooseThreads(const Napi::CallbackInfo& info) {
 
 // threadLeases(): { leases, threads, peakExtra } of the process-wide CPU
 // share (kernels/thread_pool.h ThreadLease).
+// setBackgroundNice(n): background threads started from now on run at the
+// process's nice + n, n an integer in [0, 19].
+Napi::Value SetBackgroundNice(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const int nice = static_cast<int>(integer(env, "setBackgroundNice", "nice", info[0], 0, 19));
+  descent::set_background_nice(nice);
+  return env.Undefined();
+}
+
 Napi::Value ThreadLeases(const Napi::CallbackInfo& info) {
   const descent::ThreadLease::Usage usage = descent::ThreadLease::usage();
   Napi::Object result = Napi::Object::New(info.Env());
@@ -78,6 +87,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("predictChunkRows", Napi::Number::New(env, static_cast<double>(descent::kPredictChunk)));
   exports.Set("predictAsync", Napi::Function::New(env, PredictAsync, "predictAsync"));
   exports.Set("threadLeases", Napi::Function::New(env, ThreadLeases, "threadLeases"));
+  exports.Set("setBackgroundNice", Napi::Function::New(env, SetBackgroundNice, "setBackgroundNice"));
   exports.Set("Trainer", TrainerWrap::Define(env));
   return exports;
 }

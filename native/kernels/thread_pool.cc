@@ -48,6 +48,14 @@ void Barrier::wait() {
   sleepers_.fetch_sub(1, std::memory_order_relaxed);
 }
 
+namespace {
+std::atomic<int> background_nice_value{kBackgroundNice};
+}  // namespace
+
+int background_nice() { return background_nice_value.load(std::memory_order_relaxed); }
+
+void set_background_nice(int nice) { background_nice_value.store(std::clamp(nice, 0, 19), std::memory_order_relaxed); }
+
 void lower_thread_priority() {
 #if defined(__linux__)
   // On Linux a nice value belongs to each thread (PRIO_PROCESS with a
@@ -59,7 +67,7 @@ void lower_thread_priority() {
   errno = 0;
   const int current = getpriority(PRIO_PROCESS, self);
   if (current == -1 && errno != 0) return;
-  const int target = std::min(19, base + kBackgroundNice);
+  const int target = std::min(19, base + background_nice());
   if (current < target) setpriority(PRIO_PROCESS, self, target);
 #elif defined(__APPLE__)
   pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0);

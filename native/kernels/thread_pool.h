@@ -42,9 +42,14 @@ class Barrier {
 constexpr int kBackgroundNice = 5;
 
 // Lowers the calling thread to the background priority: the process's
-// nice + kBackgroundNice (at most 19). Never raises it; a no-op where the
-// system has no per-thread priority.
+// nice + background_nice() (at most 19). Never raises it; a no-op where
+// the system has no per-thread priority.
 void lower_thread_priority();
+// How far below the process's priority background threads run: 0 to 19,
+// kBackgroundNice unless set (DESCENT_BACKGROUND_NICE, read by the loader).
+// Threads already started keep theirs.
+int background_nice();
+void set_background_nice(int nice);
 
 // Names the calling thread (at most 15 characters: Linux's limit), as
 // `top -H` and /proc/<pid>/task/<tid>/comm show it; threads it starts

@@ -143,6 +143,8 @@ export interface NativeAddon {
    * one per lease (at most availableCpus() - 1 unless a count was named).
    */
   threadLeases(): { leases: number; threads: number; peakExtra: number };
+  /** Background threads started from now on run at the process's nice + n (n in [0, 19]; default 5). */
+  setBackgroundNice(n: number): void;
   readonly Trainer: new (
     plan: Plan,
     params: Float32Array,
@@ -212,14 +214,34 @@ function incompatibility(addon: NativeAddon): string | null {
   return null;
 }
 
+/**
+ * DESCENT_BACKGROUND_NICE: how far below the process's priority descent's
+ * training and prediction threads run (0 to 19, default 5; 0 runs them at
+ * the JS thread's priority, for a machine that does nothing but train).
+ */
+function backgroundNice(): number | Error | null {
+  const text = process.env.DESCENT_BACKGROUND_NICE;
+  if (text === undefined || text === '') return null;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value > 19) {
+    return new RangeError(`descent: DESCENT_BACKGROUND_NICE must be an integer from 0 to 19 (how far below the process's priority its threads run), received ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
 function load(): { addon: NativeAddon } | { error: Error } {
+  const nice = backgroundNice();
+  if (nice instanceof Error) return { error: nice };
   const require = createRequire(import.meta.url);
   const tried: string[] = [];
   for (const { file, label } of candidatePaths()) {
     try {
       const addon = require(file) as NativeAddon;
       const problem = incompatibility(addon);
-      if (problem === null) return { addon };
+      if (problem === null) {
+        if (nice !== null) addon.setBackgroundNice(nice);
+        return { addon };
+      }
       tried.push(`  - ${label}: loaded, but ${problem}`);
     } catch (error) {
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
