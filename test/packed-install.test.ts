@@ -2,8 +2,9 @@
  * The real thing: the package as npm packs it, installed into a new project.
  * There it imports and requires, type-checks under NodeNext and bundler
  * resolution (with `"types": ["node"]` and skipLibCheck false), trains on
- * the native backend (built by its install script); installed again with --ignore-scripts, 'auto' falls back
- * to js with one warning whose advice, run as printed, builds the addon.
+ * the native backend (built by its install script); installed again with
+ * --ignore-scripts, 'auto' falls back to js with one warning whose advice,
+ * run as printed, builds the addon.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
