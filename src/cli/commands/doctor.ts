@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { diagnose } from '../../diagnose/diagnose.js';
 import { doctorLines, useColour } from '../doctor-text.js';
 import { FindingsFailed } from '../errors.js';
-import { interruptible } from '../interrupt.js';
+import { exitOnAbort, interruptible } from '../interrupt.js';
 import { printJson, printLines } from '../output.js';
 import { addTrainFlags } from '../train/flag-definitions.js';
 import { resolveTrainFlags, type TrainFlags } from '../train/flags.js';
@@ -32,7 +32,8 @@ export function doctorCommand(): Command {
     .addHelpText('after', HELP)
     .action(async (raw: TrainFlags, self: Command) => {
       const flags = resolveTrainFlags(raw, (key) => self.getOptionValueSource(key), 'doctor');
-      const report = await interruptible(async () => {
+      const report = await interruptible(async (signal) => {
+        exitOnAbort(signal);
         const { train, test } = await trainAndTestOf(flags, 'doctor');
         return diagnose(networkOptionsOf(flags), train, { ...stepOptionsOf(flags), test });
       });

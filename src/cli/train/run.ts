@@ -12,7 +12,7 @@ import { csvOptionsOf } from '../csv-flags.js';
 import { resolveData, type ResolvedData } from '../datasets.js';
 import { EpochLogFile } from '../epoch-log.js';
 import { InterruptedError } from '../errors.js';
-import { yieldToSignals } from '../interrupt.js';
+import { interruptedWords, stopSignalOf, yieldToSignals, type StopSignal } from '../interrupt.js';
 import { checkWritable } from '../files.js';
 import { resolve as resolvePath } from 'node:path';
 import { createEpochProgress } from '../progress.js';
@@ -65,7 +65,7 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
   try {
     history = await network.fit(train, fitOptions);
   } catch (error) {
-    if (signal.aborted) throw interrupted(flags, completed, resumedAfter);
+    if (signal.aborted) throw interrupted(flags, completed, resumedAfter, stopSignalOf(signal));
     throw error;
   } finally {
     progress.stop();
@@ -124,11 +124,11 @@ async function checkpointEpoch(path: string): Promise<number> {
   return typeof epoch === 'number' ? epoch : 0;
 }
 
-function interrupted(flags: TrainFlags, completed: number, resumedAfter: number | null): InterruptedError {
-  const where = `interrupted in epoch ${completed + 1} of ${flags.epochs}`;
-  if (flags.checkpoint === undefined) return new InterruptedError(`${where} (with --checkpoint FILE a run can be continued)`);
+function interrupted(flags: TrainFlags, completed: number, resumedAfter: number | null, by: StopSignal): InterruptedError {
+  const where = `${interruptedWords(by)} in epoch ${completed + 1} of ${flags.epochs}`;
+  if (flags.checkpoint === undefined) return new InterruptedError(`${where} (with --checkpoint FILE a run can be continued)`, by);
   const every = flags.checkpointEvery ?? 1;
   const saved = Math.max(completed - (completed % every), flags.resume === flags.checkpoint ? (resumedAfter ?? 0) : 0);
-  if (saved === 0) return new InterruptedError(`${where}, before its first checkpoint`);
-  return new InterruptedError(`${where}; ${flags.checkpoint} holds epoch ${saved}: continue with --resume ${flags.checkpoint} and the same flags`);
+  if (saved === 0) return new InterruptedError(`${where}, before its first checkpoint`, by);
+  return new InterruptedError(`${where}; ${flags.checkpoint} holds epoch ${saved}: continue with --resume ${flags.checkpoint} and the same flags`, by);
 }
