@@ -1,5 +1,5 @@
 /** Pipes that close early, Ctrl-C during training and the progress bar on a terminal. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'descent-cli-streams-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Processes a test starts and waits on: whatever a failed test left waiting (on a FIFO) is not left behind. */
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const proc of started) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 const path = (name: string) => join(dir, name);
 const NODE = JSON.stringify(process.execPath);
 const DESCENT = `${NODE} ${JSON.stringify(CLI)}`;
@@ -138,6 +143,7 @@ describe('SIGTERM and SIGHUP (docker stop, Kubernetes, a closed terminal), as Ct
       expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
       const writer = spawn('sh', ['-c', 'exec sleep 600 > "$0"', fifo], { stdio: 'ignore' });
       const child = spawn(process.execPath, [CLI, 'predict', '--model', 'four.model', '--input', fifo, '--output', output], { cwd: dir });
+      started.push(writer, child);
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       // The status a shell reports: a blocked read of the FIFO holds the process, which then ends by the signal itself.
@@ -153,6 +159,46 @@ describe('SIGTERM and SIGHUP (docker stop, Kubernetes, a closed terminal), as Ct
       expect(tempFiles()).toEqual([]);
     });
   }
+});
+
+describe('a signal while descent waits on a pipe that sends nothing', () => {
+  /** A FIFO whose writer holds it open and sends nothing; resolves once a reader (descent) has opened it. */
+  async function silentFifo(name: string): Promise<{ fifo: string; writer: ChildProcess }> {
+    const fifo = path(name);
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const writer = spawn('sh', ['-c', 'exec 3>"$0"; echo opened; exec sleep 600', fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    started.push(writer);
+    await new Promise<void>((resolve) => writer.stdout!.on('data', () => resolve()));
+    return { fifo, writer };
+  }
+
+  /** Runs descent with args, sends the signal once it reads the FIFO; resolves with the status a shell reports and stderr. */
+  async function stopWhileReading(args: (fifo: string) => string[], signal: NodeJS.Signals) {
+    const name = `${signal}-${args('x')[0]}.fifo`;
+    const fifo = path(name);
+    const child = spawn(process.execPath, [CLI, ...args(fifo)], { cwd: dir });
+    started.push(child);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const closed = new Promise<number>((resolve) => child.on('close', (status, by) => resolve(status ?? 128 + constants.signals[by!])));
+    const { writer } = await silentFifo(name);
+    child.kill(signal);
+    const status = await closed;
+    writer.kill();
+    return { status, stderr };
+  }
+
+  it('train reading its --data: SIGHUP stops it at once, exit 129', async () => {
+    const { status, stderr } = await stopWhileReading((fifo) => ['train', '--data', fifo, '--epochs', '1'], 'SIGHUP');
+    expect(stderr).toBe(`descent: interrupted by SIGHUP while reading --data ${path('SIGHUP-train.fifo')}\n`);
+    expect(status).toBe(129);
+  });
+
+  it('doctor: SIGTERM stops it at once, exit 143', async () => {
+    const { status, stderr } = await stopWhileReading((fifo) => ['doctor', '--data', fifo], 'SIGTERM');
+    expect(stderr).toBe(`descent: interrupted by SIGTERM during the diagnosis of --data ${path('SIGTERM-doctor.fifo')}\n`);
+    expect(status).toBe(143);
+  });
 });
 
 const hasScript = spawnSync('script', ['--version']).status === 0;

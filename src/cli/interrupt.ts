@@ -3,10 +3,11 @@
  * `docker stop`, Kubernetes and a closed terminal send): the first one
  * aborts the signal handed to `run` (training stops between batches,
  * predict between chunks, and each cleans up its temp files); a second
- * one exits at once. The exit code is 128 + the signal's number, as a
- * shell reports a process the signal ended: 130, 143, 129.
+ * one ends the process at once. The exit code is 128 + the signal's
+ * number, as a shell reports a process the signal ended: 130, 143, 129.
  */
 import { constants } from 'node:os';
+import { removeTempsInFlight } from '../io/temp-files.js';
 import { InterruptedError } from './errors.js';
 import { writeErr } from './output.js';
 
@@ -18,7 +19,7 @@ export async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>)
   const onSignal = (signal: StopSignal) => {
     if (controller.signal.aborted) {
       writeErr(`descent: ${signal === 'SIGINT' ? 'interrupted' : signal} again: exiting at once\n`);
-      process.exit(exitCodeOf(signal));
+      endBySignal(signal);
     }
     controller.abort(new InterruptedError(interruptedWords(signal), signal));
   };
@@ -31,15 +32,47 @@ export async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>)
 }
 
 /**
- * For a command with nothing to clean up and no place to stop between
- * (doctor): the first signal ends it at once, with its message and code.
+ * The work's result, or, once abort fires, an InterruptedError naming the
+ * signal (`what` says what was stopped: "while reading the data"). For work
+ * that cannot stop between steps and leaves nothing to clean up, as a read
+ * of the data: it is left to the exit (see endBySignal).
  */
-export function exitOnAbort(abort: AbortSignal): void {
-  abort.addEventListener('abort', () => {
-    const signal = stopSignalOf(abort);
-    writeErr(`descent: ${interruptedWords(signal)}\n`);
-    process.exit(exitCodeOf(signal));
+export function abortable<T>(work: Promise<T>, abort: AbortSignal, what: string): Promise<T> {
+  if (abort.aborted) return Promise.reject(interruption(abort, what));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(interruption(abort, what));
+    abort.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        abort.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        abort.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
   });
+}
+
+function interruption(abort: AbortSignal, what: string): InterruptedError {
+  const signal = stopSignalOf(abort);
+  return new InterruptedError(`${interruptedWords(signal)} ${what}`, signal);
+}
+
+/**
+ * Ends the process by the signal itself, at once: temp files in flight
+ * removed, the handler put back to the default and the signal raised again.
+ * Not process.exit(): it waits for Node's threads, and a thread blocked in
+ * a read of a pipe that sends nothing never returns. A shell reports the
+ * same status (128 + the signal's number).
+ */
+export function endBySignal(signal: StopSignal): never {
+  removeTempsInFlight();
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // The signal's default action ends the process before this line; should it not, exit.
+  process.exit(exitCodeOf(signal));
 }
 
 /** The signal that aborted `abort` (SIGINT when it was aborted otherwise). */

@@ -6,7 +6,7 @@
  */
 import { EXIT, reportOf, UsageError } from './errors.js';
 import { guardStandardStreams, writeErr } from './output.js';
-import { exitCodeOf, STOP_SIGNALS } from './interrupt.js';
+import { endBySignal, exitCodeOf, STOP_SIGNALS } from './interrupt.js';
 import { buildProgram } from './program.js';
 
 const verbose = process.argv.includes('--verbose');
@@ -41,8 +41,5 @@ if (stoppedBy !== undefined) {
   // Stopped by a signal and cleaned up. What cannot be cancelled must not keep the process: a read of a
   // pipe that sends nothing blocks one of Node's threads, and even process.exit() waits for it. If the
   // process has not ended on its own by then, it ends by the signal itself (a shell reports the same status).
-  setTimeout(() => {
-    process.removeAllListeners(stoppedBy);
-    process.kill(process.pid, stoppedBy);
-  }, 250).unref();
+  setTimeout(() => endBySignal(stoppedBy), 250).unref();
 }

@@ -18,7 +18,7 @@ export function newTempPath(target: string): string {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // process.exit() mid-write (a second Ctrl-C, a program's own exit) runs no finally: take the temps along.
-    process.on('exit', removeInFlight);
+    process.on('exit', removeTempsInFlight);
   }
   inFlight.add(temp);
   return temp;
@@ -29,7 +29,8 @@ export function settled(temp: string): void {
   inFlight.delete(temp);
 }
 
-function removeInFlight(): void {
+/** Removes this thread's temps in flight, at once: the process is about to end mid-write. */
+export function removeTempsInFlight(): void {
   for (const temp of inFlight) {
     try {
       unlinkSync(temp);

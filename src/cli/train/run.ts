@@ -12,7 +12,7 @@ import { csvOptionsOf } from '../csv-flags.js';
 import { resolveData, type ResolvedData } from '../datasets.js';
 import { EpochLogFile } from '../epoch-log.js';
 import { InterruptedError } from '../errors.js';
-import { interruptedWords, stopSignalOf, yieldToSignals, type StopSignal } from '../interrupt.js';
+import { abortable, interruptedWords, stopSignalOf, yieldToSignals, type StopSignal } from '../interrupt.js';
 import { checkWritable } from '../files.js';
 import { resolve as resolvePath } from 'node:path';
 import { createEpochProgress } from '../progress.js';
@@ -35,7 +35,8 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
     if (resolvePath(path) === resolvePath(flags.data)) throw new Error(`${flag} ${path} is the --data file: write the output to another path`);
     await checkWritable(flag, path);
   }
-  const { train, test } = await trainAndTestOf(flags);
+  // Reading the data leaves nothing to clean up: a signal stops it at once (a pipe may never send the rest).
+  const { train, test } = await abortable(trainAndTestOf(flags), signal, `while reading --data ${flags.data}`);
   const network = new Network(networkOptionsOf(flags));
   const fitOptions: FitOptions = {
     ...stepOptionsOf(flags),
