@@ -147,6 +147,10 @@ describe('the command line', () => {
     const train = descent('train', '--data', 'digits', '--layers', '64,10', '--epochs', '1', '--backend', 'js', '--save', device);
     expect(train.code, train.stderr).toBe(0);
     expectNullDevice(device);
+    // The same device for the model, the checkpoints and the log: nothing there to destroy.
+    const all = descent('train', '--data', 'digits', '--layers', '64,10', '--epochs', '2', '--backend', 'js', '--save', device, '--checkpoint', device, '--log', device);
+    expect(all.code, all.stderr).toBe(0);
+    expectNullDevice(device);
     const predict = descent('predict', '--model', 'digits.model', '--input', 'rows.csv', '--output', device);
     expect(predict.code, predict.stderr).toBe(0);
     expect(predict.stdout).toBe(`predicted 5 rows of rows.csv into ${device}\n`);

@@ -13,7 +13,8 @@ import { resolveData, type ResolvedData } from '../datasets.js';
 import { EpochLogFile } from '../epoch-log.js';
 import { InterruptedError } from '../errors.js';
 import { abortable, interruptedWords, stopSignalOf, yieldToSignals, type StopSignal } from '../interrupt.js';
-import { checkWritable } from '../files.js';
+import { checkNotInput, checkWritable } from '../files.js';
+import { writeTargetOf } from '../../io/write-target.js';
 import { resolve as resolvePath } from 'node:path';
 import { createEpochProgress } from '../progress.js';
 import { testSplit } from '../split.js';
@@ -35,6 +36,7 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
     if (resolvePath(path) === resolvePath(flags.data)) throw new Error(`${flag} ${path} is the --data file: write the output to another path`);
     await checkWritable(flag, path);
   }
+  if (flags.log !== undefined) await checkLogApart(flags.log, flags);
   // Reading the data leaves nothing to clean up: a signal stops it at once (a pipe may never send the rest).
   const { train, test } = await abortable(trainAndTestOf(flags), signal, `while reading --data ${flags.data}`);
   const network = new Network(networkOptionsOf(flags));
@@ -85,6 +87,18 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
   });
   if (flags.save !== undefined) await network.save(flags.save, { training: summary as unknown as JsonObject });
   return { summary, chanceAccuracy: chanceAccuracyOf(test) };
+}
+
+/**
+ * The log is appended to (and rewritten on a resume): it must not be a
+ * file another flag names, under any spelling or through a link. A
+ * character device or FIFO (/dev/null) is not a file it could destroy.
+ */
+async function checkLogApart(log: string, flags: TrainFlags): Promise<void> {
+  if ((await writeTargetOf(log, `--log ${log}`)).how === 'in-place') return;
+  for (const [flag, path] of [['--resume', flags.resume], ['--checkpoint', flags.checkpoint], ['--save', flags.save]] as const) {
+    if (path !== undefined) await checkNotInput('--log', log, flag, path, 'the log would destroy it: give --log a file of its own');
+  }
 }
 
 /** The largest class's share of the rows: what a constant guess scores (null without classes). */
