@@ -9,14 +9,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeModel } from '../src/io/model-file.js';
 import { Network } from '../src/network.js';
+import { checkNotInput } from '../src/cli/files.js';
 import { cliInTempDir } from './support/cli.js';
 
 const { path, descent } = cliInTempDir('descent-file-outputs-');
 const isRoot = process.getuid?.() === 0;
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
 /**
  * A character device to write onto: as root a private null device (c 1,3)
@@ -175,6 +177,19 @@ describe('the command line', () => {
     expect(lines).toHaveLength(6);
     expect(lines[0]).toBe('label,0,1,2,3,4,5,6,7,8,9');
     expect(lstatSync(pipe).isFIFO()).toBe(true);
+  });
+
+  it('predict --output /dev/stdout on a pipe writes the CSV there and nothing more; a device is never "the input file"', async () => {
+    const piped = spawnSync('sh', ['-c', `"$0" "$1" predict --model digits.model --input rows.csv --output /dev/stdout | cat`, process.execPath, CLI], { cwd: path('.'), encoding: 'utf8' });
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(piped.stderr).toBe('');
+    const lines = piped.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines.every((line) => line.split(',').length === 11)).toBe(true);
+    // One terminal as --input /dev/stdin and --output /dev/stdout: written in place, so not refused as the input.
+    const device = nullDevice('null-both');
+    await expect(checkNotInput('--output', device, '--input', device)).resolves.toBeUndefined();
+    await expect(checkNotInput('--output', `${path('.')}/./digits.model`, '--model', path('digits.model'))).rejects.toThrow('it is the model file');
   });
 
   it('a directory or a socket is refused before any work, naming the flag, the path and what it is', () => {

@@ -2,7 +2,7 @@
 import { access, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { canonicalPath, writeTargetOf } from '../io/write-target.js';
+import { canonicalPath, inPlaceKind, writeTargetOf } from '../io/write-target.js';
 
 /**
  * Throws an Error naming the flag when the path is empty, its directory is
@@ -30,9 +30,12 @@ export async function checkWritable(flag: string, path: string): Promise<void> {
 /**
  * Throws an Error naming both flags when the output path is the input
  * file (under any spelling, or through a link): writing it would replace
- * what is being read.
+ * what is being read. A character device or FIFO is written in place, not
+ * replaced (`--input /dev/stdin --output /dev/stdout` on one terminal).
  */
 export async function checkNotInput(flag: string, path: string, inputFlag: string, input: string, consequence = 'writing would replace it'): Promise<void> {
+  const output = await stat(path).catch(() => null);
+  if (output !== null && inPlaceKind(output) !== null) return;
   if (await sameFile(path, input)) {
     throw new Error(`cannot write ${flag} ${path}: it is the ${inputFlag.slice(2)} file (${inputFlag} ${input}); ${consequence}`);
   }

@@ -1,5 +1,7 @@
 /** `descent predict`: a saved model's predictions for rows of a CSV file or IDX images, as CSV. */
 import { Command } from 'commander';
+import { fstatSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { predictedClass } from '../../ops/activations/apply.js';
 import type { CsvColumn } from '../../data/csv.js';
 import { CsvFeatureCountError } from '../../data/csv-rows.js';
@@ -97,8 +99,21 @@ export function predictCommand(): Command {
       });
       const summary = { command: 'predict' as const, model: flags.model, input: flags.input, output: flags.output ?? null, rows, task: format.task, columns: format.header };
       if (flags.json) await printJson(summary);
-      else if (flags.output !== undefined) await printLines([`predicted ${rows} rows of ${flags.input} into ${flags.output}`]);
+      // Not when --output is stdout itself (/dev/stdout): the line would end the CSV.
+      else if (flags.output !== undefined && !(await isStdout(flags.output))) await printLines([`predicted ${rows} rows of ${flags.input} into ${flags.output}`]);
     });
+}
+
+/** Whether path is the file stdout writes to (the same device and inode). */
+async function isStdout(path: string): Promise<boolean> {
+  const output = await stat(path).catch(() => null);
+  if (output === null) return false;
+  try {
+    const stdout = fstatSync(1);
+    return output.dev === stdout.dev && output.ino === stdout.ino;
+  } catch {
+    return false;
+  }
 }
 
 interface Formatter {

@@ -14,7 +14,6 @@ import { EpochLogFile } from '../epoch-log.js';
 import { InterruptedError } from '../errors.js';
 import { abortable, interruptedWords, stopSignalOf, yieldToSignals, type StopSignal } from '../interrupt.js';
 import { checkNotInput, checkWritable } from '../files.js';
-import { writeTargetOf } from '../../io/write-target.js';
 import { resolve as resolvePath } from 'node:path';
 import { createEpochProgress } from '../progress.js';
 import { testSplit } from '../split.js';
@@ -95,7 +94,6 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
  * character device or FIFO (/dev/null) is not a file it could destroy.
  */
 async function checkLogApart(log: string, flags: TrainFlags): Promise<void> {
-  if ((await writeTargetOf(log, `--log ${log}`)).how === 'in-place') return;
   for (const [flag, path] of [['--resume', flags.resume], ['--checkpoint', flags.checkpoint], ['--save', flags.save]] as const) {
     if (path !== undefined) await checkNotInput('--log', log, flag, path, 'the log would destroy it: give --log a file of its own');
   }
