@@ -43,4 +43,4 @@ export { diagnose, DEFAULT_PROBE_STEPS, type DiagnoseOptions, type DoctorReport 
 export { FINDING_CODES, type Finding, type FindingCode, type Severity, type Evidence } from './diagnose/findings.js';
 export type { CustomActivation, LayerActivation } from './ops/activations/custom.js';
 export { ONNX_OPSET, ONNX_INPUT, ONNX_METADATA, type OnnxOptions } from './onnx/export.js';
-export type { OnnxInputType } from './onnx/preprocessing.js';
+export type { OnnxInputType } from './onnx/input-types.js';

@@ -21,7 +21,7 @@ import { checkLoadOptions, modelPartsOf, restoreNetwork, type LoadOptions, type 
 import { fit, type History } from './train/fit.js';
 import { evaluateOutputs, type Evaluation } from './train/metrics.js';
 import type { FitOptions } from './train/options.js';
-import { describe, expectKnownKeys, expectNonNegativeInteger, expectObject } from './validate.js';
+import { describe, expectFilePath, expectKnownKeys, expectNonNegativeInteger, expectObject } from './validate.js';
 
 /**
  * A network in one of two forms: the shorthand `layers` (with activation,
@@ -263,15 +263,19 @@ export class Network {
    * Writes the network to a model file (docs/model-format.md): plan, seed,
    * params, preprocessing, label names and the optimizer state. The file
    * is replaced atomically: a failed save leaves the old one as it was.
+   * A character device or a FIFO (`/dev/null`, a named pipe) is written in
+   * place; a directory, a socket or a block device is refused.
    */
-  async save(path: string, options: SaveOptions = {}): Promise<void> {
-    await writeModelFile(path, modelPartsOf(this, options));
+  async save(path: string | URL, options: SaveOptions = {}): Promise<void> {
+    const file = expectFilePath('path', path);
+    await writeModelFile(file, modelPartsOf(this, options));
   }
 
   /** A network read from a model file; rejects with a ModelFileError naming the file and what is wrong. */
-  static async load(path: string, options: LoadOptions = {}): Promise<Network> {
+  static async load(path: string | URL, options: LoadOptions = {}): Promise<Network> {
+    const file = expectFilePath('path', path);
     const checked = checkLoadOptions(options);
-    return restoreNetwork((o) => new Network(o), await readModelFile(path), checked);
+    return restoreNetwork((o) => new Network(o), await readModelFile(file), checked);
   }
 
   /** The model file's header fields as plain JSON, params (and moments) as base64 of float32 little-endian bytes. */

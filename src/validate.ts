@@ -3,6 +3,7 @@
  * what was expected and what was received, so a user can fix the call
  * without reading our source.
  */
+import { fileURLToPath } from 'node:url';
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -89,4 +90,21 @@ export function expectKnownKeys(name: string, value: Record<string, unknown>, kn
       throw new TypeError(`${name} has an unknown option "${key}"; expected one of ${known.join(', ')}`);
     }
   }
+}
+
+const FILE_PATH = 'a file path (a non-empty string or a file: URL)';
+
+/** A path as the file system takes it: a non-empty string, or a file: URL turned into one. */
+export function expectFilePath(name: string, value: unknown): string {
+  if (value instanceof URL) {
+    if (value.protocol !== 'file:') throw new TypeError(`${name} must be ${FILE_PATH}, received the ${value.protocol} URL ${JSON.stringify(value.href)}`);
+    try {
+      return fileURLToPath(value);
+    } catch (error) {
+      throw new TypeError(`${name} must be ${FILE_PATH}, received the URL ${JSON.stringify(value.href)}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} must be ${FILE_PATH}, received ${describe(value)}`);
+  if (value.includes('\0')) throw new TypeError(`${name} must be ${FILE_PATH} without NUL characters, received ${describe(value)}`);
+  return value;
 }

@@ -1,6 +1,6 @@
 /** Each bad input from the command line: one line on stderr naming what is wrong, exit 1, no stack. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,6 +172,52 @@ describe('predict input told apart by its content', () => {
     expect(failure('predict', '--model', 'iris.model', '--input', '/dev/zero')).toBe(
       'descent: /dev/zero: wrong magic number: expected 0x00000803 (IDX images: unsigned bytes, 3 dimensions), received 0x00000000',
     );
+  });
+});
+
+describe('--log: only a file of its own, only a log descent wrote', () => {
+  const TRAIN = ['train', '--data', 'iris.csv', '--layers', '4,8,3', '--epochs', '6'];
+  const own = (flag: string, spelling: string, other: string) =>
+    `descent: cannot write --log ${spelling}: it is the ${flag.slice(2)} file (${flag} ${other}); the log would destroy it: give --log a file of its own`;
+
+  it('the --resume, --checkpoint or --save file, under any spelling or through a link, is refused and left whole', () => {
+    const checkpoint = readFileSync(path('iris.ckpt'));
+    symlinkSync('iris.ckpt', path('iris-link.ckpt'));
+    for (const spelling of ['iris.ckpt', './iris.ckpt', path('iris.ckpt'), 'iris-link.ckpt']) {
+      expect(failure(...TRAIN, '--resume', 'iris.ckpt', '--log', spelling)).toBe(own('--resume', spelling, 'iris.ckpt'));
+    }
+    expect(failure(...TRAIN, '--checkpoint', 'iris.ckpt', '--log', './iris-link.ckpt')).toBe(own('--checkpoint', './iris-link.ckpt', 'iris.ckpt'));
+    expect(readFileSync(path('iris.ckpt')).equals(checkpoint)).toBe(true);
+    // Files that do not exist yet are the same file too.
+    expect(failure(...TRAIN, '--checkpoint', 'new.ckpt', '--log', `${dir}/./new.ckpt`)).toBe(own('--checkpoint', `${dir}/./new.ckpt`, 'new.ckpt'));
+    expect(failure(...TRAIN, '--save', 'new.model', '--log', './new.model')).toBe(own('--save', './new.model', 'new.model'));
+    expect(existsSync(path('new.ckpt')) || existsSync(path('new.model'))).toBe(false);
+  });
+
+  it('an existing file that is not a log descent wrote is refused naming its line, and left as it was, resumed or not', () => {
+    const cases: [string, Buffer, string][] = [
+      ['notes.txt', Buffer.from('my notes\n'), 'its line 1 is not one of descent\'s epoch records ("my notes")'],
+      ['other.jsonl', Buffer.from('{"epoch":1,"lr":0.1,"loss":2}\n\n{"step":3}\n'), 'its line 3 is not one of descent\'s epoch records ("{\\"step\\":3}")'],
+      ['latin1.jsonl', Buffer.concat([Buffer.from('{"epoch":1,"loss":2}\n'), Buffer.from('{"epoch":2,"loss":"caf\xe9"}\n', 'latin1')]), 'its line 2 is not UTF-8 text'],
+    ];
+    for (const [name, bytes, what] of cases) {
+      writeFileSync(path(name), bytes);
+      const message = `descent: cannot write --log ${name}: ${what}, so it is not a log descent wrote; descent adds only to its own logs: give --log a new file`;
+      expect(failure(...TRAIN, '--log', name)).toBe(message);
+      expect(failure(...TRAIN, '--resume', 'iris.ckpt', '--log', name)).toBe(message);
+      expect(readFileSync(path(name)).equals(bytes), name).toBe(true);
+    }
+    expect(failure(...TRAIN, '--log', 'iris.model')).toBe(
+      'descent: cannot write --log iris.model: its line 1 is not UTF-8 text, so it is not a log descent wrote; descent adds only to its own logs: give --log a new file',
+    );
+  });
+
+  it('a log that takes no writes (/dev/full) fails before training, naming the path', () => {
+    // As root a private full device (c 1,7); otherwise the machine's, which any write fails harmlessly.
+    const full = process.getuid?.() === 0 ? path('full') : '/dev/full';
+    if (full !== '/dev/full') expect(spawnSync('mknod', [full, 'c', '1', '7']).status).toBe(0);
+    // One line on stderr: no epoch was trained.
+    expect(failure(...TRAIN, '--log', full)).toBe(`descent: cannot write --log ${full}: ENOSPC: no space left on device, write`);
   });
 });
 

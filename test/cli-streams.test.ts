@@ -1,14 +1,19 @@
 /** Pipes that close early, Ctrl-C during training and the progress bar on a terminal. */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'descent-cli-streams-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Processes a test starts and waits on: whatever a failed test left waiting (on a FIFO) is not left behind. */
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const proc of started) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 const path = (name: string) => join(dir, name);
 const NODE = JSON.stringify(process.execPath);
 const DESCENT = `${NODE} ${JSON.stringify(CLI)}`;
@@ -63,8 +68,8 @@ describe('a reader that goes away', () => {
   });
 });
 
-/** Starts training, sends SIGINT once `ready` matches stderr, resolves with the exit code and stderr. */
-function interrupt(args: string[], ready: RegExp): Promise<{ code: number | null; stderr: string }> {
+/** Starts training, sends the signal (SIGINT: Ctrl-C) once `ready` matches stderr, resolves with the exit code and stderr. */
+function interrupt(args: string[], ready: RegExp, signal: NodeJS.Signals = 'SIGINT'): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: dir });
     let stderr = '';
@@ -73,13 +78,15 @@ function interrupt(args: string[], ready: RegExp): Promise<{ code: number | null
       stderr += chunk.toString();
       if (!sent && ready.test(stderr)) {
         sent = true;
-        child.kill('SIGINT');
+        child.kill(signal);
       }
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stderr }));
   });
 }
+
+const tempFiles = () => readdirSync(dir).filter((name) => name.endsWith('.tmp'));
 
 describe('Ctrl-C', () => {
   it('stops training between batches with exit 130, names the checkpoint to resume from, and --resume continues it', async () => {
@@ -109,6 +116,88 @@ describe('Ctrl-C', () => {
     const { code, stderr } = await interrupt(['train', '--data', 'digits', '--layers', '64,32,10', '--backend', 'js', '--epochs', '100000'], /epoch 2\//);
     expect(code).toBe(130);
     expect(stderr.trimEnd().split('\n').pop()).toMatch(/^descent: interrupted in epoch \d+ of 100000 \(with --checkpoint FILE a run can be continued\)$/);
+  });
+});
+
+describe('SIGTERM and SIGHUP (docker stop, Kubernetes, a closed terminal), as Ctrl-C', () => {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${signal} stops train --checkpoint between batches: exit ${code}, the checkpoint whole and named, no temp file`, async () => {
+      const checkpoint = `${signal}.ckpt`;
+      const flags = ['--data', 'digits', '--layers', '64,32,10', '--backend', 'js', '--checkpoint', checkpoint, '--epochs', '100000'];
+      const { code: exit, stderr } = await interrupt(['train', ...flags, '--save', `${signal}.model`], /epoch 3\/100000/, signal);
+      expect(exit, stderr).toBe(code);
+      const last = stderr.trimEnd().split('\n').pop()!;
+      const match = new RegExp(`^descent: interrupted by ${signal} in epoch (\\d+) of 100000; ${checkpoint} holds epoch (\\d+): continue with --resume ${checkpoint} and the same flags$`).exec(last);
+      expect(match, last).not.toBeNull();
+      expect(existsSync(path(`${signal}.model`))).toBe(false);
+      expect(tempFiles()).toEqual([]);
+      const info = JSON.parse(descent('info', '--model', checkpoint, '--json').stdout);
+      expect(info.checkpoint).toEqual({ epoch: Number(match![2]), epochs: 100000 });
+    });
+
+    it(`${signal} stops predict --output while it waits for input: exit ${code}, the old output as it was, no temp file`, async () => {
+      const output = `${signal}-predictions.csv`;
+      writeFileSync(path(output), 'the old predictions\n');
+      // Rows come from a FIFO whose writer (a sleep) never sends any: predict waits on it with its temp file open.
+      const fifo = path(`${signal}.fifo`);
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const writer = spawn('sh', ['-c', 'exec sleep 600 > "$0"', fifo], { stdio: 'ignore' });
+      const child = spawn(process.execPath, [CLI, 'predict', '--model', 'four.model', '--input', fifo, '--output', output], { cwd: dir });
+      started.push(writer, child);
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      // The status a shell reports: a blocked read of the FIFO holds the process, which then ends by the signal itself.
+      let exit: number | undefined;
+      const closed = new Promise<number>((resolve) => child.on('close', (status, by) => resolve((exit = status ?? 128 + constants.signals[by!]))));
+      while (exit === undefined && !tempFiles().some((name) => name.startsWith(`.${output}.${child.pid}.`))) await new Promise((resolve) => setTimeout(resolve, 10));
+      child.kill(signal);
+      const status = await closed;
+      writer.kill();
+      expect(status, stderr).toBe(code);
+      expect(stderr).toBe(`descent: interrupted by ${signal} after 0 rows; ${output} left as it was\n`);
+      expect(readFileSync(path(output), 'utf8')).toBe('the old predictions\n');
+      expect(tempFiles()).toEqual([]);
+    });
+  }
+});
+
+describe('a signal while descent waits on a pipe that sends nothing', () => {
+  /** A FIFO whose writer holds it open and sends nothing; resolves once a reader (descent) has opened it. */
+  async function silentFifo(name: string): Promise<{ fifo: string; writer: ChildProcess }> {
+    const fifo = path(name);
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const writer = spawn('sh', ['-c', 'exec 3>"$0"; echo opened; exec sleep 600', fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    started.push(writer);
+    await new Promise<void>((resolve) => writer.stdout!.on('data', () => resolve()));
+    return { fifo, writer };
+  }
+
+  /** Runs descent with args, sends the signal once it reads the FIFO; resolves with the status a shell reports and stderr. */
+  async function stopWhileReading(args: (fifo: string) => string[], signal: NodeJS.Signals) {
+    const name = `${signal}-${args('x')[0]}.fifo`;
+    const fifo = path(name);
+    const child = spawn(process.execPath, [CLI, ...args(fifo)], { cwd: dir });
+    started.push(child);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const closed = new Promise<number>((resolve) => child.on('close', (status, by) => resolve(status ?? 128 + constants.signals[by!])));
+    const { writer } = await silentFifo(name);
+    child.kill(signal);
+    const status = await closed;
+    writer.kill();
+    return { status, stderr };
+  }
+
+  it('train reading its --data: SIGHUP stops it at once, exit 129', async () => {
+    const { status, stderr } = await stopWhileReading((fifo) => ['train', '--data', fifo, '--epochs', '1'], 'SIGHUP');
+    expect(stderr).toBe(`descent: interrupted by SIGHUP while reading --data ${path('SIGHUP-train.fifo')}\n`);
+    expect(status).toBe(129);
+  });
+
+  it('doctor: SIGTERM stops it at once, exit 143', async () => {
+    const { status, stderr } = await stopWhileReading((fifo) => ['doctor', '--data', fifo], 'SIGTERM');
+    expect(stderr).toBe(`descent: interrupted by SIGTERM during the diagnosis of --data ${path('SIGTERM-doctor.fifo')}\n`);
+    expect(status).toBe(143);
   });
 });
 

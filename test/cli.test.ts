@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -182,6 +182,17 @@ describe('descent train', () => {
       expect(line.valAccuracy).toBeGreaterThan(0);
     }
     expect(lines[1].lr).toBeLessThan(lines[0].lr);
+  });
+
+  it('--log adds to a log descent wrote, on a line of its own when the last line had no newline', () => {
+    const log = join(dir, 'continued.jsonl');
+    writeFileSync(log, '{"epoch":1,"lr":0.1,"loss":2.5}\n\n{"epoch":2,"lr":0.1,"loss":2}');
+    const { code, stderr } = descent('train', '--data', 'digits', '--epochs', '2', '--backend', 'js', '--log', log);
+    expect(code, stderr).toBe(0);
+    const lines = readFileSync(log, 'utf8').split('\n');
+    expect(lines.slice(0, 3)).toEqual(['{"epoch":1,"lr":0.1,"loss":2.5}', '', '{"epoch":2,"lr":0.1,"loss":2}']);
+    expect(lines.slice(3, 5).map((line) => JSON.parse(line).epoch)).toEqual([1, 2]);
+    expect(lines.slice(5)).toEqual(['']);
   });
 
   const bad: [string[], RegExp][] = [

@@ -328,10 +328,10 @@ describe('writeFileAtomic', () => {
     expect(await readdir(sub)).toEqual(['model.dsc']);
   });
 
-  it('a rename that fails (the target is a directory) removes the temp file', async () => {
+  it('a directory is refused, and no temp file is made', async () => {
     const sub = join(dir, 'rename');
     await mkdir(join(sub, 'model.dsc'), { recursive: true });
-    await expect(writeFileAtomic(join(sub, 'model.dsc'), Buffer.from('x'))).rejects.toThrow(/^cannot write .*model\.dsc: /);
+    await expect(writeFileAtomic(join(sub, 'model.dsc'), Buffer.from('x'))).rejects.toThrow(/^cannot write .*model\.dsc: it is a directory; /);
     expect(await readdir(sub)).toEqual(['model.dsc']);
   });
 

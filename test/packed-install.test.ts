@@ -1,12 +1,13 @@
 /**
  * The real thing: the package as npm packs it, installed into a new project.
  * There it imports and requires, type-checks under NodeNext and bundler
- * resolution, trains on the native backend (built by its
- * install script); installed again with --ignore-scripts, 'auto' falls back
- * to js with one warning whose advice, run as printed, builds the addon.
+ * resolution (with `"types": ["node"]` and skipLibCheck false), trains on
+ * the native backend (built by its install script); installed again with
+ * --ignore-scripts, 'auto' falls back to js with one warning whose advice,
+ * run as printed, builds the addon.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,8 @@ const TRAIN = `
 `;
 
 const TSC = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+/** The @types/node descent builds against: the user's project installs it, as a TypeScript user's does. */
+const TYPES_NODE = `@types/node@${(JSON.parse(readFileSync(path.join(root, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string }).version}`;
 
 /** A user's typed code: the types must resolve, and a wrong option must be a type error. */
 const TYPED_USE = `
@@ -61,7 +64,7 @@ describe.runIf(nativeAvailable())('npm pack, then npm install in a new project',
     rmSync(project, { recursive: true, force: true });
     execFileSync('mkdir', ['-p', project]);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-    npm(['install', tarball], project);
+    npm(['install', tarball, TYPES_NODE], project);
 
     const esm = run(project, `import { Network } from 'descent-nn';${TRAIN}`, 'module');
     expect(esm.stderr).toBe('');
@@ -70,10 +73,11 @@ describe.runIf(nativeAvailable())('npm pack, then npm install in a new project',
     expect(cjs.stderr).toBe('');
     expect(JSON.parse(cjs.stdout)).toEqual({ backend: 'native', outputs: 8 });
 
-    // TypeScript finds the types under NodeNext (ESM and CommonJS files) and bundler resolution.
+    // TypeScript finds the types under NodeNext (ESM and CommonJS files) and bundler resolution,
+    // in a project that lists its global types ("types": ["node"]) and checks every declaration file.
     for (const [file, flags] of TYPE_CHECKS) {
       writeFileSync(path.join(project, file), file.endsWith('.cts') ? TYPED_REQUIRE : TYPED_IMPORT);
-      const tsc = spawnSync(process.execPath, [TSC, '--noEmit', '--strict', '--skipLibCheck', 'false', ...flags, file], { cwd: project, encoding: 'utf8' });
+      const tsc = spawnSync(process.execPath, [TSC, '--noEmit', '--strict', '--skipLibCheck', 'false', '--types', 'node', ...flags, file], { cwd: project, encoding: 'utf8' });
       expect(tsc.stdout + tsc.stderr, `tsc ${flags.join(' ')} ${file}`).toBe('');
       expect(tsc.status).toBe(0);
     }

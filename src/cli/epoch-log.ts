@@ -1,64 +1,71 @@
 /** --log FILE.jsonl: one JSON object per epoch, appended as the epoch ends (a resumed run continues the file). */
-import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+import { openAtomicFile } from '../io/atomic-write.js';
+import { writeTargetOf } from '../io/write-target.js';
+import { logRecord, readExistingLog } from './log-records.js';
 import type { EpochReport } from './progress.js';
 
 export class EpochLogFile {
   private constructor(
     private readonly handle: FileHandle,
     readonly path: string,
+    /** Written before the first line: a newline when the file's last line has none. */
+    private lead: string,
   ) {}
+
+  private get name(): string {
+    return `--log ${this.path}`;
+  }
 
   /**
    * Opens (or creates) the file for appending, so a bad path fails before
-   * training starts. A resumed run first drops the lines of epochs after
-   * its checkpoint's (written before the crash, trained again now), so
-   * the file keeps one line per epoch.
+   * training starts. An existing file must be a log descent wrote (or it
+   * is refused, naming the line). A resumed run first drops the lines of
+   * epochs after its checkpoint's (written before the crash, trained
+   * again now), so the file keeps one line per epoch; that rewrite is
+   * atomic. A character device or FIFO is appended to as it is.
    */
   static async open(path: string, resumedAfter: number | null = null): Promise<EpochLogFile> {
+    const name = `--log ${path}`;
+    const target = await writeTargetOf(path, name);
+    let lead = '';
+    if (target.how === 'replace') {
+      const existing = await readExistingLog(path, name, resumedAfter);
+      if (existing !== null && existing.dropped > 0) {
+        const file = await openAtomicFile(path, { name });
+        await file.write(existing.kept.map((line) => `${line}\n`).join(''));
+        await file.commit();
+      } else if (existing !== null && !existing.endsWithNewline) {
+        lead = '\n';
+      }
+    }
+    let handle: FileHandle | null = null;
     try {
-      if (resumedAfter !== null) await keepEpochsUpTo(path, resumedAfter);
-      return new EpochLogFile(await open(path, 'a'), path);
+      handle = await open(path, 'a');
+      // Writes nothing, but a device that takes no writes (/dev/full) fails it now, not after the first epoch.
+      await handle.write('');
+      return new EpochLogFile(handle, path, lead);
     } catch (error) {
-      throw new Error(`cannot write --log ${path}: ${(error as Error).message}`, { cause: error });
+      await handle?.close().catch(() => undefined);
+      throw new Error(`cannot write ${name}: ${(error as Error).message}`, { cause: error });
     }
   }
 
   /** Every line has the same keys; null where a value does not apply (accuracy in regression, val* without validation). */
   async append(report: EpochReport): Promise<void> {
-    const line = {
-      epoch: report.epoch,
-      lr: report.lr,
-      loss: report.loss,
-      accuracy: report.accuracy ?? null,
-      valLoss: report.valLoss ?? null,
-      valAccuracy: report.valAccuracy ?? null,
-      seconds: report.seconds,
-      samplesPerSecond: report.samplesPerSecond,
-    };
-    await this.handle.write(`${JSON.stringify(line)}\n`);
+    try {
+      await this.handle.write(`${this.lead}${JSON.stringify(logRecord(report))}\n`);
+      this.lead = '';
+    } catch (error) {
+      throw new Error(`cannot write ${this.name}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   async close(): Promise<void> {
-    await this.handle.close();
-  }
-}
-
-/** Rewrites the log without the lines of epochs after `epoch` (a missing file is left missing). */
-async function keepEpochsUpTo(path: string, epoch: number): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  const kept = text.split('\n').filter((line) => {
-    if (line.trim() === '') return false;
     try {
-      return (JSON.parse(line) as { epoch?: number }).epoch! <= epoch;
-    } catch {
-      return true; // not a line of ours: leave it
+      await this.handle.close();
+    } catch (error) {
+      throw new Error(`cannot write ${this.name}: ${(error as Error).message}`, { cause: error });
     }
-  });
-  await writeFile(path, kept.length > 0 ? `${kept.join('\n')}\n` : '');
+  }
 }

@@ -1,10 +1,12 @@
 /**
  * Errors as the command line reports them: always one line on stderr, and
- * an exit code that says which kind (usage 2, runtime 1, Ctrl-C 130).
+ * an exit code that says which kind (usage 2, runtime 1, Ctrl-C 130,
+ * SIGTERM 143, SIGHUP 129).
  */
 import { CommanderError } from 'commander';
+import { constants } from 'node:os';
 
-export const EXIT = { ok: 0, runtime: 1, usage: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, runtime: 1, usage: 2 } as const;
 
 /** A mistake in how a command was called: exit 2, pointing at the command's help. */
 export class UsageError extends Error {
@@ -19,9 +21,17 @@ export class UsageError extends Error {
   }
 }
 
-/** Ctrl-C: the command stopped where it could (training between batches). */
+/** Ctrl-C, SIGTERM or SIGHUP: the command stopped where it could (training between batches). */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
+
+  constructor(
+    message: string,
+    /** The signal that stopped it: the exit code is 128 + its number. */
+    readonly signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' = 'SIGINT',
+  ) {
+    super(message);
+  }
 }
 
 /** commander printed --help or --version (or a help page on a mistake): nothing more to say. */
@@ -108,7 +118,7 @@ export function reportOf(error: unknown): Report | null {
     return { line: `descent: ${oneLine(error.message)} (see ${help})`, detail: null, exitCode: EXIT.usage };
   }
   const message = error instanceof Error ? error.message : String(error);
-  const exitCode = error instanceof InterruptedError ? EXIT.interrupted : EXIT.runtime;
+  const exitCode = error instanceof InterruptedError ? 128 + constants.signals[error.signal] : EXIT.runtime;
   return { line: `descent: ${withFlagNames(oneLine(message))}`, detail: stackOf(error), exitCode };
 }
 

@@ -1,25 +1,125 @@
 /**
- * Ctrl-C while a command can stop cleanly: the first SIGINT aborts the
- * signal handed to `run` (training stops between batches, predict between
- * chunks, and each cleans up); a second one exits at once. Both exit 130.
+ * Stopping cleanly on Ctrl-C (SIGINT), and on SIGTERM and SIGHUP (what
+ * `docker stop`, Kubernetes and a closed terminal send): the first one
+ * aborts the signal handed to `run` (training stops between batches,
+ * predict between chunks, and each cleans up its temp files); a second
+ * one ends the process at once. The exit code is 128 + the signal's
+ * number, as a shell reports a process the signal ended: 130, 143, 129.
  */
-import { EXIT, InterruptedError } from './errors.js';
+import { constants } from 'node:os';
+import { removeTempsInFlight } from '../io/temp-files.js';
+import { InterruptedError } from './errors.js';
 import { writeErr } from './output.js';
+
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
 
 export async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const onSigint = () => {
+  const onSignal = (signal: StopSignal) => {
     if (controller.signal.aborted) {
-      writeErr('descent: interrupted again: exiting at once\n');
-      process.exit(EXIT.interrupted);
+      writeErr(`descent: ${signal === 'SIGINT' ? 'interrupted' : signal} again: exiting at once\n`);
+      endBySignal(signal);
     }
-    controller.abort(new InterruptedError('interrupted'));
+    controller.abort(new InterruptedError(interruptedWords(signal), signal));
   };
-  process.on('SIGINT', onSigint);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     return await run(controller.signal);
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
+}
+
+/**
+ * The work's result, or, once abort fires, an InterruptedError naming the
+ * signal (`what` says what was stopped: "while reading the data"). For work
+ * that cannot stop between steps and leaves nothing to clean up, as a read
+ * of the data: it is left to the exit (see endBySignal).
+ */
+export function abortable<T>(work: Promise<T>, abort: AbortSignal, what: string): Promise<T> {
+  if (abort.aborted) return Promise.reject(interruption(abort, what));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(interruption(abort, what));
+    abort.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        abort.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        abort.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function interruption(abort: AbortSignal, what: string): InterruptedError {
+  const signal = stopSignalOf(abort);
+  return new InterruptedError(`${interruptedWords(signal)} ${what}`, signal);
+}
+
+/**
+ * Ends the process by the signal itself, at once: temp files in flight
+ * removed, the handler put back to the default and the signal raised again.
+ * Not process.exit(): it waits for Node's threads, and a thread blocked in
+ * a read of a pipe that sends nothing never returns. A shell reports the
+ * same status (128 + the signal's number).
+ */
+export function endBySignal(signal: StopSignal): never {
+  removeTempsInFlight();
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // The signal's default action ends the process before this line; should it not, exit.
+  process.exit(exitCodeOf(signal));
+}
+
+/** The signal that aborted `abort` (SIGINT when it was aborted otherwise). */
+export function stopSignalOf(abort: AbortSignal): StopSignal {
+  const reason: unknown = abort.reason;
+  return reason instanceof InterruptedError ? reason.signal : 'SIGINT';
+}
+
+/** "interrupted" for Ctrl-C, "interrupted by SIGTERM" for the others: how a message starts. */
+export function interruptedWords(signal: StopSignal): string {
+  return signal === 'SIGINT' ? 'interrupted' : `interrupted by ${signal}`;
+}
+
+export function exitCodeOf(signal: StopSignal): number {
+  return 128 + constants.signals[signal];
+}
+
+/**
+ * The items of source until abort. An abort while source waits (predict
+ * reading a pipe that has nothing more yet) ends the loop at once; the read
+ * still waiting is left to the exit (main.ts exits an interrupted command
+ * without waiting for it).
+ */
+export async function* untilAborted<T>(source: AsyncIterable<T>, abort: AbortSignal): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const aborted = new Promise<null>((resolve) => {
+    if (abort.aborted) resolve(null);
+    else abort.addEventListener('abort', () => resolve(null), { once: true });
+  });
+  let waiting = false;
+  try {
+    for (;;) {
+      const next = iterator.next();
+      // Settled after the loop has gone: its failure is of no interest then.
+      next.catch(() => undefined);
+      waiting = true;
+      const step = await Promise.race([next, aborted]);
+      if (step === null) return;
+      waiting = false;
+      if (step.done) return;
+      yield step.value;
+    }
+  } finally {
+    // Ended early (an abort, a break, an error): close the source as for-await would,
+    // without waiting when its read is still pending (return() queues behind it).
+    if (waiting) void iterator.return?.()?.catch(() => undefined);
+    else await iterator.return?.();
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { EXIT, reportOf, UsageError } from './errors.js';
 import { guardStandardStreams, writeErr } from './output.js';
+import { endBySignal, exitCodeOf, STOP_SIGNALS } from './interrupt.js';
 import { buildProgram } from './program.js';
 
 const verbose = process.argv.includes('--verbose');
@@ -33,4 +34,12 @@ guardStandardStreams();
 // What no command caught (a late stream error, say) still ends as one line, not a stack.
 process.on('uncaughtException', (error) => process.exit(report(error)));
 process.on('unhandledRejection', (error) => process.exit(report(error)));
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+process.exitCode = code;
+const stoppedBy = STOP_SIGNALS.find((signal) => exitCodeOf(signal) === code);
+if (stoppedBy !== undefined) {
+  // Stopped by a signal and cleaned up. What cannot be cancelled must not keep the process: a read of a
+  // pipe that sends nothing blocks one of Node's threads, and even process.exit() waits for it. If the
+  // process has not ended on its own by then, it ends by the signal itself (a shell reports the same status).
+  setTimeout(() => endBySignal(stoppedBy), 250).unref();
+}

@@ -17,7 +17,7 @@ import { writeErr, writeOut } from './output.js';
 const HELP = `
 Every command takes --help (with examples) and --json (one JSON object on the last line of stdout).
 Exit codes: 0 done, 1 a runtime error (bad file, bad data) or a doctor report with an error, 2 a usage error,
-130 interrupted (Ctrl-C).
+130 interrupted (Ctrl-C), 143 and 129 stopped by SIGTERM and SIGHUP (each cleans up as Ctrl-C does).
 
 Examples:
   $ descent train --data iris.csv --label species --layers 4,16,3 --save iris.model

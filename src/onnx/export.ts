@@ -10,7 +10,8 @@ import { outputLayer, type Plan } from '../plan.js';
 import { OnnxGraph } from './graph.js';
 import { emitLayer } from './layers.js';
 import { emitOutputs, type GraphOutput } from './outputs.js';
-import { emitInput, ONNX_INPUT_TYPES, type OnnxInputType } from './preprocessing.js';
+import { ONNX_INPUT_TYPE_NAMES, type OnnxInputType } from './input-types.js';
+import { emitInput, onnxElementType } from './preprocessing.js';
 import { onnx, type OnnxTypes } from './proto.js';
 import { expectBoolean, expectKnownKeys, expectObject, expectOneOf } from '../validate.js';
 
@@ -59,7 +60,7 @@ export interface OnnxOptions {
 export function checkOnnxOptions(options: unknown, source: OnnxSource): { inputType: OnnxInputType; classifier: boolean } {
   const o = expectObject('options', options);
   expectKnownKeys('options', o, ['input', 'classifier']);
-  const inputType = o.input === undefined ? 'float32' : expectOneOf('options.input', o.input, Object.keys(ONNX_INPUT_TYPES) as OnnxInputType[]);
+  const inputType = o.input === undefined ? 'float32' : expectOneOf('options.input', o.input, ONNX_INPUT_TYPE_NAMES);
   const classifier = o.classifier === undefined ? classifies(outputLayer(source.plan).loss, source.labelNames) : expectBoolean('options.classifier', o.classifier);
   return { inputType, classifier };
 }
@@ -84,7 +85,7 @@ export function networkToOnnx(source: OnnxSource, options: OnnxOptions = {}): Ui
       name: 'descent',
       node: graph.nodes,
       initializer: graph.initializers,
-      input: [valueInfo({ name: ONNX_INPUT, elementType: ONNX_INPUT_TYPES[inputType], width: plan.inputs })],
+      input: [valueInfo({ name: ONNX_INPUT, elementType: onnxElementType(inputType), width: plan.inputs })],
       output: outputs.map(valueInfo),
     },
     metadataProps: metadataOf(source),

@@ -12,19 +12,13 @@
 import type { Preprocessing } from '../data/preprocess.js';
 import { DEFAULT_BYTE_SCALE } from '../data/dataset.js';
 import { intAttribute, type OnnxGraph } from './graph.js';
+import type { OnnxInputType } from './input-types.js';
 import { onnx } from './proto.js';
 
-/** The element types the input may have: floats as given, or bytes standing for byte / 255. */
-export const ONNX_INPUT_TYPES = {
-  // Getters: the schema is loaded on first use (proto.ts).
-  get float32(): number {
-    return onnx.TensorProto.DataType.FLOAT;
-  },
-  get uint8(): number {
-    return onnx.TensorProto.DataType.UINT8;
-  },
-};
-export type OnnxInputType = keyof typeof ONNX_INPUT_TYPES;
+/** The ONNX element type of each input type (a function: the schema is loaded on first use, proto.ts). */
+export function onnxElementType(type: OnnxInputType): number {
+  return type === 'uint8' ? onnx.TensorProto.DataType.UINT8 : onnx.TensorProto.DataType.FLOAT;
+}
 
 /** 255: predict's bytes stand for byte / 255. */
 const BYTE_DIVISOR = 1 / DEFAULT_BYTE_SCALE;

@@ -16,6 +16,7 @@ import {
   expectObject,
   expectOneOf,
   expectPositiveFinite,
+  expectFilePath,
   expectPositiveInteger,
 } from '../validate.js';
 import type { EarlyStoppingOptions } from './early-stopping.js';
@@ -82,13 +83,13 @@ export interface FitOptions {
    * run stands) to `path` every `every` epochs (default 1) and after the
    * last; written atomically, so a crash leaves the previous one whole.
    */
-  checkpoint?: { path: string; every?: number };
+  checkpoint?: { path: string | URL; every?: number };
   /**
    * A checkpoint file to continue from: its weights, optimizer state,
    * preprocessing and epoch count; the run's settings must be the ones it
    * was written with (epochs may differ).
    */
-  resume?: string;
+  resume?: string | URL;
   /** Called after every epoch (awaited when it returns a promise). */
   onEpochEnd?: (log: EpochLog) => void | Promise<void>;
   /** Aborts training between batches; fit then rejects with the signal's reason. */
@@ -183,7 +184,7 @@ export function resolveFitOptions(value: unknown, networkSeed: number): Resolved
     threads: expectThreads(options.threads ?? 0),
     preprocess: options.preprocess === undefined ? null : expectOneOf('options.preprocess', options.preprocess, PREPROCESSINGS),
     checkpoint: resolveCheckpoint(options.checkpoint),
-    resume: options.resume === undefined ? null : expectPath('options.resume', options.resume),
+    resume: options.resume === undefined ? null : expectFilePath('options.resume', options.resume),
     onEpochEnd: onEpochEnd as ResolvedFitOptions['onEpochEnd'],
     signal: signal as AbortSignal | null,
   };
@@ -199,16 +200,9 @@ function expectThreads(value: unknown): number {
   return value;
 }
 
-function expectPath(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new TypeError(`${name} must be a file path (a non-empty string), received ${describe(value)}`);
-  }
-  return value;
-}
-
 function resolveCheckpoint(value: unknown): { path: string; every: number } | null {
   if (value === undefined) return null;
   const o = expectObject('options.checkpoint', value);
   expectKnownKeys('options.checkpoint', o, ['path', 'every']);
-  return { path: expectPath('options.checkpoint.path', o.path), every: expectPositiveInteger('options.checkpoint.every', o.every ?? 1) };
+  return { path: expectFilePath('options.checkpoint.path', o.path), every: expectPositiveInteger('options.checkpoint.every', o.every ?? 1) };
 }

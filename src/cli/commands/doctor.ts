@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { diagnose } from '../../diagnose/diagnose.js';
 import { doctorLines, useColour } from '../doctor-text.js';
 import { FindingsFailed } from '../errors.js';
-import { interruptible } from '../interrupt.js';
+import { abortable, interruptible } from '../interrupt.js';
 import { printJson, printLines } from '../output.js';
 import { addTrainFlags } from '../train/flag-definitions.js';
 import { resolveTrainFlags, type TrainFlags } from '../train/flags.js';
@@ -32,9 +32,13 @@ export function doctorCommand(): Command {
     .addHelpText('after', HELP)
     .action(async (raw: TrainFlags, self: Command) => {
       const flags = resolveTrainFlags(raw, (key) => self.getOptionValueSource(key), 'doctor');
-      const report = await interruptible(async () => {
-        const { train, test } = await trainAndTestOf(flags, 'doctor');
-        return diagnose(networkOptionsOf(flags), train, { ...stepOptionsOf(flags), test });
+      // The diagnosis cannot stop between steps and writes nothing: a signal ends it where it is.
+      const report = await interruptible(async (signal) => {
+        const work = async () => {
+          const { train, test } = await trainAndTestOf(flags, 'doctor');
+          return diagnose(networkOptionsOf(flags), train, { ...stepOptionsOf(flags), test });
+        };
+        return abortable(work(), signal, `during the diagnosis of --data ${flags.data}`);
       });
       await (flags.json ? printJson({ command: 'doctor', ...report }) : printLines(doctorLines(report, useColour(process.stdout))));
       if (report.counts.error > 0) throw new FindingsFailed(`${report.counts.error} errors found`);

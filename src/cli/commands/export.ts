@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { ONNX_INPUT, ONNX_OPSET } from '../../onnx/export.js';
 import { onnxOutputNames } from '../../onnx/outputs.js';
-import { ONNX_INPUT_TYPES, type OnnxInputType } from '../../onnx/preprocessing.js';
+import { ONNX_INPUT_TYPE_NAMES, type OnnxInputType } from '../../onnx/input-types.js';
 import { dataKind } from '../datasets.js';
 import { UsageError } from '../errors.js';
 import { checkNotInput, checkWritable } from '../files.js';
@@ -24,7 +24,7 @@ Examples:
   $ descent export --model fashion.model --onnx fashion.onnx --input-type float32
 `;
 
-const INPUT_TYPES = Object.keys(ONNX_INPUT_TYPES) as OnnxInputType[];
+const INPUT_TYPES: readonly OnnxInputType[] = ONNX_INPUT_TYPE_NAMES;
 
 /** uint8 for a model trained on IDX images (fashion-mnist, idx:DIR: bytes), float32 otherwise. */
 function defaultInputType(model: Model): OnnxInputType {
@@ -42,7 +42,7 @@ export function exportCommand(): Command {
     .option('--verbose', 'print the stack trace of an error')
     .addHelpText('after', HELP)
     .action(async (flags: { model: string; onnx: string; inputType?: string; json: boolean }) => {
-      if (flags.inputType !== undefined && !(INPUT_TYPES as string[]).includes(flags.inputType)) {
+      if (flags.inputType !== undefined && !(INPUT_TYPES as readonly string[]).includes(flags.inputType)) {
         throw new UsageError(`--input-type must be ${INPUT_TYPES.join(' or ')}, received "${flags.inputType}"`, 'export');
       }
       const model = await loadModel(flags.model);

@@ -1,10 +1,12 @@
 /** `descent predict`: a saved model's predictions for rows of a CSV file or IDX images, as CSV. */
 import { Command } from 'commander';
+import { fstatSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { predictedClass } from '../../ops/activations/apply.js';
 import type { CsvColumn } from '../../data/csv.js';
 import { CsvFeatureCountError } from '../../data/csv-rows.js';
 import { InterruptedError, UsageError } from '../errors.js';
-import { interruptible } from '../interrupt.js';
+import { interruptedWords, interruptible, stopSignalOf, untilAborted } from '../interrupt.js';
 import { checkNotInput } from '../files.js';
 import { classNames, loadModel, outputNames, taskOf, type Model } from '../model.js';
 import { printJson, printLines } from '../output.js';
@@ -33,7 +35,8 @@ so inputs of any length run in bounded memory.
 Output: CSV. Classifiers: a header label,<class 0>,<class 1>,... (the model's label names when it
 has them) and per row the predicted label and each class's probability. Regression: a header of the
 target names and per row the predicted values. Without --output it goes to stdout; --output FILE is
-replaced only when complete (a failure or Ctrl-C, exit 130, leaves it as it was).
+replaced only when complete (a failure, Ctrl-C, SIGTERM or SIGHUP leaves it as it was). A character
+device or FIFO (/dev/null, a named pipe) is written in place, as it goes.
 
 Examples:
   $ descent predict --model iris.model --input new-flowers.csv > predictions.csv
@@ -65,9 +68,10 @@ export function predictCommand(): Command {
       }
       const model = await loadModel(flags.model);
       const format = formatterOf(model);
-      const sink = flags.output === undefined ? stdoutSink : await atomicFileSink('--output', flags.output);
       let rows = 0;
       await interruptible(async (signal) => {
+        // Inside: a signal while the temp file exists stops here, and abort removes it.
+        const sink = flags.output === undefined ? stdoutSink : await atomicFileSink('--output', flags.output);
         try {
           const input = inputRows(flags.input, kind, {
             features: model.network.inputs,
@@ -77,15 +81,16 @@ export function predictCommand(): Command {
           });
           // The header goes out with the first chunk: input that fails on its first rows writes nothing.
           let header = `${format.header.map(csvCell).join(',')}\n`;
-          for await (const chunk of input) {
+          for await (const chunk of untilAborted(input, signal)) {
             if (signal.aborted) break;
             await sink.write(header + format.rows(model.network.predict(chunk.x), chunk.count));
             header = '';
             rows += chunk.count;
           }
           if (signal.aborted) {
-            const left = flags.output === undefined ? '' : `; ${flags.output} left as it was`;
-            throw new InterruptedError(`interrupted after ${rows} rows${left}`);
+            const by = stopSignalOf(signal);
+            const left = flags.output === undefined ? '' : sink.inPlace ? `; those rows went to ${flags.output}` : `; ${flags.output} left as it was`;
+            throw new InterruptedError(`${interruptedWords(by)} after ${rows} rows${left}`, by);
           }
           await sink.commit();
         } catch (error) {
@@ -95,8 +100,21 @@ export function predictCommand(): Command {
       });
       const summary = { command: 'predict' as const, model: flags.model, input: flags.input, output: flags.output ?? null, rows, task: format.task, columns: format.header };
       if (flags.json) await printJson(summary);
-      else if (flags.output !== undefined) await printLines([`predicted ${rows} rows of ${flags.input} into ${flags.output}`]);
+      // Not when --output is stdout itself (/dev/stdout): the line would end the CSV.
+      else if (flags.output !== undefined && !(await isStdout(flags.output))) await printLines([`predicted ${rows} rows of ${flags.input} into ${flags.output}`]);
     });
+}
+
+/** Whether path is the file stdout writes to (the same device and inode). */
+async function isStdout(path: string): Promise<boolean> {
+  const output = await stat(path).catch(() => null);
+  if (output === null) return false;
+  try {
+    const stdout = fstatSync(1);
+    return output.dev === stdout.dev && output.ino === stdout.ino;
+  } catch {
+    return false;
+  }
 }
 
 interface Formatter {

@@ -28,9 +28,10 @@ Progress goes to stderr: a bar on a terminal, one line per epoch otherwise. With
 line of stdout is one JSON object: every setting the run used ("settings"), a command line that
 repeats it ("repeat") and the results. --save keeps that summary in the model (see descent info).
 
-Ctrl-C stops training between batches and exits with code 130 at once, without --save. The
---checkpoint file then holds the last epoch it was written for (every --checkpoint-every epochs):
-continue with --resume FILE and the same flags.
+Ctrl-C stops training between batches and exits with code 130 at once, without --save; SIGTERM
+(docker stop, Kubernetes) and SIGHUP do the same with codes 143 and 129. The --checkpoint file then
+holds the last epoch it was written for (every --checkpoint-every epochs): continue with --resume
+FILE and the same flags.
 
 Examples:
   $ descent train --data digits --epochs 20

@@ -12,8 +12,8 @@ import { csvOptionsOf } from '../csv-flags.js';
 import { resolveData, type ResolvedData } from '../datasets.js';
 import { EpochLogFile } from '../epoch-log.js';
 import { InterruptedError } from '../errors.js';
-import { yieldToSignals } from '../interrupt.js';
-import { checkWritable } from '../files.js';
+import { abortable, interruptedWords, stopSignalOf, yieldToSignals, type StopSignal } from '../interrupt.js';
+import { checkNotInput, checkWritable } from '../files.js';
 import { resolve as resolvePath } from 'node:path';
 import { createEpochProgress } from '../progress.js';
 import { testSplit } from '../split.js';
@@ -35,7 +35,9 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
     if (resolvePath(path) === resolvePath(flags.data)) throw new Error(`${flag} ${path} is the --data file: write the output to another path`);
     await checkWritable(flag, path);
   }
-  const { train, test } = await trainAndTestOf(flags);
+  if (flags.log !== undefined) await checkLogApart(flags.log, flags);
+  // Reading the data leaves nothing to clean up: a signal stops it at once (a pipe may never send the rest).
+  const { train, test } = await abortable(trainAndTestOf(flags), signal, `while reading --data ${flags.data}`);
   const network = new Network(networkOptionsOf(flags));
   const fitOptions: FitOptions = {
     ...stepOptionsOf(flags),
@@ -65,7 +67,7 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
   try {
     history = await network.fit(train, fitOptions);
   } catch (error) {
-    if (signal.aborted) throw interrupted(flags, completed, resumedAfter);
+    if (signal.aborted) throw interrupted(flags, completed, resumedAfter, stopSignalOf(signal));
     throw error;
   } finally {
     progress.stop();
@@ -84,6 +86,17 @@ export async function runTrain(flags: TrainFlags, signal: AbortSignal): Promise<
   });
   if (flags.save !== undefined) await network.save(flags.save, { training: summary as unknown as JsonObject });
   return { summary, chanceAccuracy: chanceAccuracyOf(test) };
+}
+
+/**
+ * The log is appended to (and rewritten on a resume): it must not be a
+ * file another flag names, under any spelling or through a link. A
+ * character device or FIFO (/dev/null) is not a file it could destroy.
+ */
+async function checkLogApart(log: string, flags: TrainFlags): Promise<void> {
+  for (const [flag, path] of [['--resume', flags.resume], ['--checkpoint', flags.checkpoint], ['--save', flags.save]] as const) {
+    if (path !== undefined) await checkNotInput('--log', log, flag, path, 'the log would destroy it: give --log a file of its own');
+  }
 }
 
 /** The largest class's share of the rows: what a constant guess scores (null without classes). */
@@ -124,11 +137,11 @@ async function checkpointEpoch(path: string): Promise<number> {
   return typeof epoch === 'number' ? epoch : 0;
 }
 
-function interrupted(flags: TrainFlags, completed: number, resumedAfter: number | null): InterruptedError {
-  const where = `interrupted in epoch ${completed + 1} of ${flags.epochs}`;
-  if (flags.checkpoint === undefined) return new InterruptedError(`${where} (with --checkpoint FILE a run can be continued)`);
+function interrupted(flags: TrainFlags, completed: number, resumedAfter: number | null, by: StopSignal): InterruptedError {
+  const where = `${interruptedWords(by)} in epoch ${completed + 1} of ${flags.epochs}`;
+  if (flags.checkpoint === undefined) return new InterruptedError(`${where} (with --checkpoint FILE a run can be continued)`, by);
   const every = flags.checkpointEvery ?? 1;
   const saved = Math.max(completed - (completed % every), flags.resume === flags.checkpoint ? (resumedAfter ?? 0) : 0);
-  if (saved === 0) return new InterruptedError(`${where}, before its first checkpoint`);
-  return new InterruptedError(`${where}; ${flags.checkpoint} holds epoch ${saved}: continue with --resume ${flags.checkpoint} and the same flags`);
+  if (saved === 0) return new InterruptedError(`${where}, before its first checkpoint`, by);
+  return new InterruptedError(`${where}; ${flags.checkpoint} holds epoch ${saved}: continue with --resume ${flags.checkpoint} and the same flags`, by);
 }
