@@ -144,7 +144,11 @@ export class Network {
     }
   }
 
-  /** Mean loss, and for classifiers accuracy and the confusion matrix. */
+  /**
+   * Mean loss; for classifiers accuracy, per-class scores and the
+   * confusion matrix (its non-zero cells beyond 1,024 classes:
+   * MAX_CONFUSION_CLASSES); for regressors MAE, RMSE and R².
+   */
   evaluate(data: Dataset): Evaluation {
     return this.evaluateChecked(checkDataset('data', data, this.inputs, this.outputs));
   }
@@ -165,17 +169,20 @@ export class Network {
     return this.evaluationOf(data, outputs);
   }
 
-  /** evaluateAsync() on data already checked (fit's validation set). */
-  async evaluateCheckedAsync(data: CheckedData): Promise<Evaluation> {
+  /**
+   * evaluateAsync() on data already checked (fit's validation set, which
+   * asks for no details: the loss and accuracy alone).
+   */
+  async evaluateCheckedAsync(data: CheckedData, details = true): Promise<Evaluation> {
     const outputs = await this.outputsOfAsync(`${data.name}.x`, data.x, data.xScale, data.n);
     // JS ran meanwhile (and, for a fit's validation set, since it was
     // checked): the answers are read as they are now, checked again.
     await runYielding(recheckAnswersJob(data, this.outputs));
-    return this.evaluationOf(data, outputs);
+    return this.evaluationOf(data, outputs, details);
   }
 
-  private evaluationOf(data: CheckedData, outputs: Float32Array): Evaluation {
-    return evaluateOutputs(outputs, this.outputs, this.loss, data.labels, data.targets, data.classes, this.labelNames);
+  private evaluationOf(data: CheckedData, outputs: Float32Array, details = true): Evaluation {
+    return evaluateOutputs(outputs, this.outputs, this.loss, data.labels, data.targets, data.classes, this.labelNames, details);
   }
 
   /**

@@ -37,7 +37,8 @@ export interface FitTarget {
   optimizerState: OptimizerState | null;
   preprocessing: Preprocessing | null;
   labelNames: string[] | null;
-  evaluateCheckedAsync(data: CheckedData): Promise<Evaluation>;
+  /** details false: the loss and accuracy alone. */
+  evaluateCheckedAsync(data: CheckedData, details?: boolean): Promise<Evaluation>;
 }
 
 /**
@@ -139,7 +140,8 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
       const log: EpochLog = { epoch, lr, loss: result.lossSum / result.samples, seconds: 0 };
       if (train.labels) log.accuracy = result.correct / result.samples;
       if (validationSet) {
-        const evaluation = await target.evaluateCheckedAsync(validationSet);
+        // The loss and accuracy alone: no confusion matrix (classes x classes) every epoch.
+        const evaluation = await target.evaluateCheckedAsync(validationSet, false);
         log.valLoss = evaluation.loss;
         if (evaluation.accuracy !== undefined) log.valAccuracy = evaluation.accuracy;
       }
