@@ -129,7 +129,8 @@ export class Network {
 
   /**
    * Trains in place and resolves to the per-epoch history. Rejects when the
-   * loss diverges (TrainingDivergedError; the weights stay finite), when
+   * loss or the weights stop being finite (TrainingDivergedError; the
+   * network keeps finite weights, and the error says which), when
    * the signal aborts, and when this network is already training.
    */
   async fit(data: Dataset, options: FitOptions = {}): Promise<History> {

@@ -89,3 +89,20 @@ export function firstCustomActivation(plan: Plan): { index: number; name: string
   }
   return null;
 }
+
+/**
+ * Where parameter `index` of the one buffer sits, in words: "the plan[0]
+ * weight from input 3 to unit 7" or "the plan[2] bias of unit 1".
+ */
+export function parameterName(plan: Plan, index: number): string {
+  for (let i = 0; i < plan.layers.length; i++) {
+    const layer = plan.layers[i];
+    if (layer.kind !== 'dense') continue;
+    if (index >= layer.weightOffset && index < layer.biasOffset) {
+      const k = index - layer.weightOffset;
+      return `the plan[${i}] weight from input ${Math.floor(k / layer.units)} to unit ${k % layer.units}`;
+    }
+    if (index >= layer.biasOffset && index < layer.biasOffset + layer.units) return `the plan[${i}] bias of unit ${index - layer.biasOffset}`;
+  }
+  return `outside every layer (plan.size ${plan.size})`;
+}

@@ -6,6 +6,11 @@ import type { DenseLayer } from '../src/plan.js';
 import { TrainingDivergedError } from '../src/train/errors.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { Rng } from '../src/rng.js';
+import { nativeAvailable } from '../src/backend/native.js';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
 
 /** Two noisy Gaussian blobs per class around distinct centres: learnable, not trivial. */
 function blobs(n: number, features: number, classes: number, seed: number): Dataset {
@@ -181,6 +186,7 @@ describe('fit', () => {
     const diverged = error as TrainingDivergedError;
     expect(diverged.message).toMatch(/training diverged: the loss became (NaN|Infinity) at epoch \d+, batch \d+ \(lr 10\)/);
     expect(diverged.epoch).toBeGreaterThanOrEqual(1);
+    expect(diverged.nonFinite).toBe('loss');
     expect(Array.from(net.params).every(Number.isFinite)).toBe(true);
     expect(Number.isFinite(net.evaluate({ x, y, n, features: 4 }).loss)).toBe(true);
   });
@@ -204,5 +210,56 @@ describe('fit', () => {
     const net = new Network({ layers: [5, 8, 1], output: 'sigmoid', backend: 'js' });
     await net.fit(data, { epochs: 30 });
     expect(net.evaluate(data).accuracy).toBeGreaterThan(0.9);
+  });
+});
+
+describe('fit never leaves weights that are not finite', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'descent-fit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const backends = nativeAvailable() ? (['js', 'native'] as const) : (['js'] as const);
+  const data = blobs(40, 3, 2, 21);
+
+  for (const backend of backends) {
+    for (const epochs of [1, 2]) {
+      it(`${backend}: an update that overflows in an epoch's last batch (lr 1e39, one batch an epoch, ${epochs} epochs) restores the epoch's start`, async () => {
+        const net = new Network({ layers: [3, 5, 2], backend, seed: 4 });
+        const start = net.params.slice();
+        const error = await net.fit(data, { epochs, batchSize: data.n, lr: 1e39, schedule: 'constant' }).catch((e: unknown) => e);
+        // Before, fit resolved with every weight non-finite (one epoch), or said it kept those of epoch 2's start, already NaN.
+        expect(error).toBeInstanceOf(TrainingDivergedError);
+        const diverged = error as TrainingDivergedError;
+        expect(diverged).toMatchObject({ epoch: 1, batch: 0, nonFinite: 'weights', kept: 'epoch-start' });
+        expect(diverged.message).toMatch(
+          /^training diverged: the weights were no longer finite after the last update of epoch 1 \(batch 0, lr 1e\+39\): params\[\d+\] = (NaN|-?Infinity), the plan\[\d\] (weight from input \d+ to unit \d+|bias of unit \d+)\. So the network keeps those from the start of epoch 1, the last it knew to be finite, and has no optimizer state/,
+        );
+        expect(new Uint32Array(net.params.buffer)).toEqual(new Uint32Array(start.buffer));
+        expect(net.optimizerState).toBeNull();
+        // What it keeps saves and loads.
+        const file = path.join(dir, `diverged-${backend}-${epochs}.descent`);
+        await net.save(file);
+        expect(Array.from((await Network.load(file, { backend: 'js' })).params)).toEqual(Array.from(start));
+      });
+    }
+  }
+
+  it('refuses to train from weights that are not finite, naming the parameter', async () => {
+    const net = new Network({ layers: [3, 5, 2], backend: 'js' });
+    net.params[12] = NaN;
+    await expect(net.fit(data, { epochs: 1 })).rejects.toThrow(
+      /^network.params must hold finite numbers to train, received params\[12\] = NaN, the plan\[0\] weight from input 2 to unit 2 at the start of epoch 1$/,
+    );
+  });
+
+  it('save refuses weights that are not finite, naming the parameter and its layer, and writes nothing', async () => {
+    const net = new Network({ layers: [3, 5, 2], backend: 'js' });
+    net.params[21] = -Infinity;
+    const file = path.join(dir, 'refused.descent');
+    await expect(net.save(file)).rejects.toThrow(
+      /^params\[21\] is -Infinity \(the plan\[2\] weight from input 0 to unit 1\): a model holds finite weights only, so this network cannot be saved$/,
+    );
+    expect(existsSync(file)).toBe(false);
+    net.params[21] = 0;
+    net.params[net.params.length - 1] = NaN;
+    expect(() => net.toJSON()).toThrow(/params\[31\] is NaN \(the plan\[2\] bias of unit 1\)/);
   });
 });

@@ -13,7 +13,7 @@ import { fitPreprocessingJob, preprocessRowsJob, type Preprocessing } from '../d
 import { splitCheckedJob } from '../data/split.js';
 import { Rng, shuffledIndices } from '../rng.js';
 import { EarlyStopping, resolveEarlyStopping } from './early-stopping.js';
-import { TrainingDivergedError } from './errors.js';
+import { divergenceAfter, expectFiniteWeights } from './divergence.js';
 import type { Evaluation } from './metrics.js';
 import { resolveFitOptions, type EpochLog } from './options.js';
 import { resolveSchedule } from './schedule.js';
@@ -128,15 +128,15 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
       const started = performance.now();
       const lr = lrAt(epoch);
       const order = options.shuffle ? shuffledIndices(train.n, rng) : inOrder;
+      // What a diverged epoch puts back: checked finite first, so that the error can say so.
+      await expectFiniteWeights(target, epoch);
       epochStart.set(target.params);
       // The moments are copied back only when something reads them (onEpochEnd, a checkpoint, the end).
       const result = await trainer.trainEpoch({ order, batchSize, lr, epoch, signal: signal ?? undefined, syncState: false });
       if (result.aborted) signal!.throwIfAborted();
-      if (result.failedBatch >= 0) {
-        const restored = !allFinite(target.params);
-        if (restored) target.params.set(epochStart);
-        throw new TrainingDivergedError(epoch, result.failedBatch, result.failedLoss, lr, restored);
-      }
+      // A non-finite loss stops the epoch; weights the last update left non-finite are caught here too.
+      const diverged = await divergenceAfter(target, epochStart, epoch, lr, result);
+      if (diverged) throw diverged;
       const log: EpochLog = { epoch, lr, loss: result.lossSum / result.samples, seconds: 0 };
       if (train.labels) log.accuracy = result.correct / result.samples;
       if (validationSet) {
@@ -175,9 +175,4 @@ function identityOrder(n: number): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   return order;
-}
-
-function allFinite(values: Float32Array): boolean {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
-  return true;
 }
