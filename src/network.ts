@@ -55,7 +55,11 @@ export interface NetworkOptions {
   backend?: BackendChoice;
 }
 
-/** Rows preprocessed and predicted at a time: bounded memory for any input. */
+/**
+ * Rows preprocessed and predicted at a time: bounded memory for any input.
+ * A whole number of the native predict's chunks (a power of two, at most
+ * 256), so the outputs are the bits of one call.
+ */
 const PREDICT_CHUNK = 4096;
 
 const SHORTHAND_OPTIONS = ['layers', 'activation', 'output', 'loss', 'dropout'] as const;
