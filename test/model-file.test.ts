@@ -11,6 +11,7 @@ import { ModelFileError } from '../src/io/model-error.js';
 import { decodeModel, encodeModel } from '../src/io/model-file.js';
 import { Network, type NetworkOptions } from '../src/network.js';
 import { Rng } from '../src/rng.js';
+import { float32FromBytes } from '../src/io/float32-le.js';
 
 const BACKENDS: BackendName[] = nativeAvailable() ? ['js', 'native'] : ['js'];
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -301,6 +302,15 @@ describe('a well-formed file with a bad header', () => {
     expect(() => Network.fromJSON({ ...good, labelNames: [1, 2] })).toThrow('the model JSON has a bad header: labelNames must be null or an array of strings');
     expect(() => Network.fromJSON('{')).toThrow(/^the model JSON is not valid JSON/);
     expect(() => Network.fromJSON(good, { backend: 'gpu' } as never)).toThrow('backend must be one of');
+  });
+});
+
+describe('float32FromBytes', () => {
+  it('reads exactly count x 4 bytes and refuses any other length (it zero-filled a short source)', () => {
+    const bytes = new Uint8Array(Float32Array.of(1.5, -2).buffer);
+    expect(Array.from(float32FromBytes(bytes, 2))).toEqual([1.5, -2]);
+    expect(() => float32FromBytes(bytes.subarray(0, 4), 2)).toThrow('expected 8 bytes (2 float32 values), received 4');
+    expect(() => float32FromBytes(bytes, 1)).toThrow('expected 4 bytes (1 float32 values), received 8');
   });
 });
 
