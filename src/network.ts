@@ -13,7 +13,7 @@ import type { OutputActivation } from './ops/activations/index.js';
 import type { LayerActivation } from './ops/activations/custom.js';
 import type { LossName } from './ops/losses/index.js';
 import type { InitName } from './ops/types.js';
-import { denseLayers, layerSizes, outputLayer, type LayerSpec, type Plan } from './plan.js';
+import { denseLayers, layerSizes, outputLayer, targetRangeOf, type LayerSpec, type Plan } from './plan.js';
 import { modelFromJSON, modelToJSON, type ModelJSON } from './io/model-json.js';
 import { readModelFile, writeModelFile } from './io/model-io.js';
 import { networkToOnnx, type OnnxOptions } from './onnx/export.js';
@@ -155,7 +155,7 @@ export class Network {
    * MAX_CONFUSION_CLASSES); for regressors MAE, RMSE and R².
    */
   evaluate(data: Dataset): Evaluation {
-    return this.evaluateChecked(checkDataset('data', data, this.inputs, this.outputs));
+    return this.evaluateChecked(checkDataset('data', data, this.inputs, this.outputs, targetRangeOf(this.plan)));
   }
 
   /**
@@ -165,7 +165,7 @@ export class Network {
    * while it runs.
    */
   async evaluateAsync(data: Dataset): Promise<Evaluation> {
-    return this.evaluateCheckedAsync(await runYielding(checkDatasetJob('data', data, this.inputs, this.outputs)));
+    return this.evaluateCheckedAsync(await runYielding(checkDatasetJob('data', data, this.inputs, this.outputs, targetRangeOf(this.plan))));
   }
 
   /** evaluate() on data already checked. */

@@ -5,7 +5,8 @@
  * exports walk it. The layer kinds live in ops/layers/.
  */
 import type { ActivationName, HiddenActivation, OutputActivation } from './ops/activations/index.js';
-import type { LossName } from './ops/losses/index.js';
+import { lossOp, type LossName } from './ops/losses/index.js';
+import type { TargetRange } from './data/dataset.js';
 import type { LayerActivation } from './ops/activations/custom.js';
 import type { InitName } from './ops/types.js';
 
@@ -65,6 +66,11 @@ export function denseLayers(plan: Plan): DenseLayer[] {
 /** The output layer (the last). */
 export function outputLayer(plan: Plan): OutputLayer {
   return plan.layers[plan.layers.length - 1] as OutputLayer;
+}
+
+/** The float targets the plan's loss takes (binary cross-entropy: [0, 1]), or null for any finite value. */
+export function targetRangeOf(plan: Plan): TargetRange | null {
+  return lossOp(outputLayer(plan).loss).targetRange ?? null;
 }
 
 /** Layer sizes, inputs first: the plan's inputs and every dense layer's units. */

@@ -263,3 +263,39 @@ describe('fit never leaves weights that are not finite', () => {
     expect(() => net.toJSON()).toThrow(/params\[31\] is NaN \(the plan\[2\] bias of unit 1\)/);
   });
 });
+
+describe('binary cross-entropy takes targets in [0, 1] only', () => {
+  const backends = nativeAvailable() ? (['js', 'native'] as const) : (['js'] as const);
+  const n = 12;
+  const x = Float32Array.from({ length: n * 3 }, (_, i) => Math.sin(i));
+  const targetsWith = (row: number, column: number, value: number): Float32Array => {
+    const y = Float32Array.from({ length: n * 2 }, (_, i) => i % 2);
+    y[row * 2 + column] = value;
+    return y;
+  };
+
+  for (const backend of backends) {
+    for (const value of [2, -1, 1e6]) {
+      it(`${backend}: a target of ${value} is refused by fit, naming the row, column and value (it trained to a negative loss)`, async () => {
+        const net = new Network({ layers: [3, 4, 2], output: 'sigmoid', backend });
+        const y = targetsWith(7, 1, value);
+        await expect(net.fit({ x, y, n, features: 3 }, { epochs: 2 })).rejects.toThrow(
+          `data.y must hold targets in [0, 1] (the binary-cross-entropy loss reads them as probabilities), received ${value} at row 7, column 1`,
+        );
+        const good = { x, y: targetsWith(0, 0, 1), n, features: 3 };
+        await expect(net.fit(good, { epochs: 1, validation: { x, y, n, features: 3 } })).rejects.toThrow(/^options.validation.y must hold targets in \[0, 1\]/);
+        expect(() => net.evaluate({ x, y, n, features: 3 })).toThrow(/^data.y must hold targets in \[0, 1\] .* at row 7, column 1$/);
+        await expect(net.evaluateAsync({ x, y, n, features: 3 })).rejects.toThrow(/^data.y must hold targets in \[0, 1\]/);
+      });
+    }
+  }
+
+  it('0, 1 and probabilities between train; mse takes any finite target', async () => {
+    const net = new Network({ layers: [3, 4, 2], output: 'sigmoid', backend: 'js' });
+    const y = Float32Array.from({ length: n * 2 }, (_, i) => (i % 3) / 2);
+    const history = await net.fit({ x, y, n, features: 3 }, { epochs: 2 });
+    expect(history.epochs.every((e) => e.loss > 0)).toBe(true);
+    const regressor = new Network({ layers: [3, 4, 2], output: 'linear', backend: 'js' });
+    await expect(regressor.fit({ x, y: targetsWith(7, 1, 1e6), n, features: 3 }, { epochs: 1 })).resolves.toBeDefined();
+  });
+});

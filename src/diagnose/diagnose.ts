@@ -8,7 +8,7 @@ import { checkDataset, type Dataset } from '../data/dataset.js';
 import { fitPreprocessing } from '../data/preprocess.js';
 import { Network, type NetworkOptions } from '../network.js';
 import { lossOp } from '../ops/losses/index.js';
-import { outputLayer } from '../plan.js';
+import { outputLayer, targetRangeOf } from '../plan.js';
 import { resolveFitOptions, type FitOptions } from '../train/options.js';
 import { expectKnownKeys, expectObject, expectPositiveInteger } from '../validate.js';
 import { checkGradients } from './checks/gradients.js';
@@ -73,12 +73,12 @@ export async function diagnose(networkOptions: NetworkOptions, data: Dataset, op
   const network = new Network(networkOptions);
   const fit = resolveFitOptions({ ...fitOptions, schedule: 'constant' }, network.seed);
   const { inputs, outputs } = network.plan;
-  const train = checkDataset('data', data, inputs, outputs);
+  const train = checkDataset('data', data, inputs, outputs, targetRangeOf(network.plan));
   const loss = outputLayer(network.plan).loss;
   if (lossOp(loss).needsLabels && data.classes === undefined) {
     throw new TypeError(`data.classes must be set for the ${loss} loss (its y are class indices)`);
   }
-  const test = o.test === undefined ? null : checkDataset('options.test', o.test, inputs, outputs);
+  const test = o.test === undefined ? null : checkDataset('options.test', o.test, inputs, outputs, targetRangeOf(network.plan));
   if (fit.preprocess !== null && fit.preprocess !== 'none') {
     network.preprocessing = fitPreprocessing(fit.preprocess, train.x, train.xScale, train.n, inputs);
   }

@@ -6,7 +6,7 @@
 import type { Backend, OptimizerState } from '../backend/types.js';
 import { lossOp } from '../ops/losses/index.js';
 import { optimizerOp } from '../ops/optimizers/index.js';
-import { outputLayer, type Plan } from '../plan.js';
+import { outputLayer, targetRangeOf, type Plan } from '../plan.js';
 import { expectWhole, runYielding, watch } from '../cooperative.js';
 import { checkDatasetJob, checkedPart, type CheckedData, type Dataset } from '../data/dataset.js';
 import { fitPreprocessingJob, preprocessRowsJob, type Preprocessing } from '../data/preprocess.js';
@@ -61,7 +61,7 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
   // loop's turn between them (src/cooperative.ts): a server that trains in
   // the background keeps answering.
   const { signal, checkpoint } = options;
-  const checked = await runYielding(checkDatasetJob('data', data, features, outputs));
+  const checked = await runYielding(checkDatasetJob('data', data, features, outputs, targetRangeOf(target.plan)));
   signal?.throwIfAborted();
   const loss = outputLayer(target.plan).loss;
   if (lossOp(loss).needsLabels && data.classes === undefined) {
@@ -75,7 +75,7 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
     train = checkedPart('data', split.train, checked);
     validationSet = checkedPart('options.validation', split.test, checked);
   } else if (options.validation !== null) {
-    validationSet = await runYielding(checkDatasetJob('options.validation', options.validation, features, outputs));
+    validationSet = await runYielding(checkDatasetJob('options.validation', options.validation, features, outputs, targetRangeOf(target.plan)));
   }
   signal?.throwIfAborted();
   const lrAt = resolveSchedule(options.schedule, options.lr, options.epochs);
