@@ -108,13 +108,17 @@ describe('fit', () => {
     }
   });
 
-  it('cosine schedule runs from lr down to minLr', async () => {
+  it('cosine schedule runs from lr toward minLr as CosineAnnealingLR over T_max = epochs: every epoch trains', async () => {
     const net = new Network({ layers: [3, 2], backend: 'js' });
     const history = await net.fit(blobs(20, 3, 2, 6), { epochs: 5, lr: 0.1, schedule: { type: 'cosine', minLr: 0.01 } });
     const lrs = history.epochs.map((e) => e.lr);
-    expect(lrs[0]).toBeCloseTo(0.1, 12);
-    expect(lrs[2]).toBeCloseTo(0.055, 12);
-    expect(lrs[4]).toBeCloseTo(0.01, 12);
+    // epoch e (0-based) of 5 at 0.01 + 0.09 (1 + cos(pi e / 5)) / 2
+    [0.1, 0.09140576474687263, 0.06890576474687263, 0.041094235253127366, 0.01859423525312737].forEach((lr, e) => expect(lrs[e]).toBeCloseTo(lr, 12));
+    // With minLr 0 the last epoch used to run at lr 0: of two epochs, one trained.
+    const two = new Network({ layers: [3, 2], backend: 'js' });
+    const lrsOfTwo = (await two.fit(blobs(20, 3, 2, 6), { epochs: 2, lr: 0.1, schedule: 'cosine' })).epochs.map((e) => e.lr);
+    expect(lrsOfTwo[0]).toBe(0.1);
+    expect(lrsOfTwo[1]).toBeCloseTo(0.05, 12);
   });
 
   it('early stopping waits out its patience and restores the best weights', async () => {
