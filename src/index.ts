@@ -13,7 +13,7 @@ export { trainTestSplit, type SplitOptions } from './data/split.js';
 export { gradcheck, type GradcheckOptions, type GradcheckReport, type LayerGradcheck } from './diagnose/gradcheck.js';
 export type { History } from './train/fit.js';
 export type { EpochLog, FitOptions } from './train/options.js';
-export type { Evaluation } from './train/metrics.js';
+export { MAX_CONFUSION_CLASSES, type Evaluation, type ClassMetrics, type ConfusionCell } from './train/metrics.js';
 export type { Schedule } from './train/schedule.js';
 export type { EarlyStoppingOptions } from './train/early-stopping.js';
 export { TrainingDivergedError } from './train/errors.js';

@@ -13,7 +13,7 @@ import type { OutputActivation } from './ops/activations/index.js';
 import type { LayerActivation } from './ops/activations/custom.js';
 import type { LossName } from './ops/losses/index.js';
 import type { InitName } from './ops/types.js';
-import { denseLayers, layerSizes, outputLayer, type LayerSpec, type Plan } from './plan.js';
+import { denseLayers, layerSizes, outputLayer, targetRangeOf, type LayerSpec, type Plan } from './plan.js';
 import { modelFromJSON, modelToJSON, type ModelJSON } from './io/model-json.js';
 import { readModelFile, writeModelFile } from './io/model-io.js';
 import { networkToOnnx, type OnnxOptions } from './onnx/export.js';
@@ -55,7 +55,11 @@ export interface NetworkOptions {
   backend?: BackendChoice;
 }
 
-/** Rows preprocessed and predicted at a time: bounded memory for any input. */
+/**
+ * Rows preprocessed and predicted at a time: bounded memory for any input.
+ * A whole number of the native predict's chunks (a power of two, at most
+ * 256), so the outputs are the bits of one call.
+ */
 const PREDICT_CHUNK = 4096;
 
 const SHORTHAND_OPTIONS = ['layers', 'activation', 'output', 'loss', 'dropout'] as const;
@@ -129,7 +133,8 @@ export class Network {
 
   /**
    * Trains in place and resolves to the per-epoch history. Rejects when the
-   * loss diverges (TrainingDivergedError; the weights stay finite), when
+   * loss or the weights stop being finite (TrainingDivergedError; the
+   * network keeps finite weights, and the error says which), when
    * the signal aborts, and when this network is already training.
    */
   async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
@@ -144,9 +149,13 @@ export class Network {
     }
   }
 
-  /** Mean loss, and for classifiers accuracy and the confusion matrix. */
+  /**
+   * Mean loss; for classifiers accuracy, per-class scores and the
+   * confusion matrix (its non-zero cells beyond 1,024 classes:
+   * MAX_CONFUSION_CLASSES); for regressors MAE, RMSE and R².
+   */
   evaluate(data: Dataset): Evaluation {
-    return this.evaluateChecked(checkDataset('data', data, this.inputs, this.outputs));
+    return this.evaluateChecked(checkDataset('data', data, this.inputs, this.outputs, targetRangeOf(this.plan)));
   }
 
   /**
@@ -156,7 +165,7 @@ export class Network {
    * while it runs.
    */
   async evaluateAsync(data: Dataset): Promise<Evaluation> {
-    return this.evaluateCheckedAsync(await runYielding(checkDatasetJob('data', data, this.inputs, this.outputs)));
+    return this.evaluateCheckedAsync(await runYielding(checkDatasetJob('data', data, this.inputs, this.outputs, targetRangeOf(this.plan))));
   }
 
   /** evaluate() on data already checked. */
@@ -165,17 +174,20 @@ export class Network {
     return this.evaluationOf(data, outputs);
   }
 
-  /** evaluateAsync() on data already checked (fit's validation set). */
-  async evaluateCheckedAsync(data: CheckedData): Promise<Evaluation> {
+  /**
+   * evaluateAsync() on data already checked (fit's validation set, which
+   * asks for no details: the loss and accuracy alone).
+   */
+  async evaluateCheckedAsync(data: CheckedData, details = true): Promise<Evaluation> {
     const outputs = await this.outputsOfAsync(`${data.name}.x`, data.x, data.xScale, data.n);
     // JS ran meanwhile (and, for a fit's validation set, since it was
     // checked): the answers are read as they are now, checked again.
     await runYielding(recheckAnswersJob(data, this.outputs));
-    return this.evaluationOf(data, outputs);
+    return this.evaluationOf(data, outputs, details);
   }
 
-  private evaluationOf(data: CheckedData, outputs: Float32Array): Evaluation {
-    return evaluateOutputs(outputs, this.outputs, this.loss, data.labels, data.targets, data.classes, this.labelNames);
+  private evaluationOf(data: CheckedData, outputs: Float32Array, details = true): Evaluation {
+    return evaluateOutputs(outputs, this.outputs, this.loss, data.labels, data.targets, data.classes, this.labelNames, details);
   }
 
   /**

@@ -5,7 +5,8 @@
  * exports walk it. The layer kinds live in ops/layers/.
  */
 import type { ActivationName, HiddenActivation, OutputActivation } from './ops/activations/index.js';
-import type { LossName } from './ops/losses/index.js';
+import { lossOp, type LossName } from './ops/losses/index.js';
+import type { TargetRange } from './data/dataset.js';
 import type { LayerActivation } from './ops/activations/custom.js';
 import type { InitName } from './ops/types.js';
 
@@ -67,6 +68,11 @@ export function outputLayer(plan: Plan): OutputLayer {
   return plan.layers[plan.layers.length - 1] as OutputLayer;
 }
 
+/** The float targets the plan's loss takes (binary cross-entropy: [0, 1]), or null for any finite value. */
+export function targetRangeOf(plan: Plan): TargetRange | null {
+  return lossOp(outputLayer(plan).loss).targetRange ?? null;
+}
+
 /** Layer sizes, inputs first: the plan's inputs and every dense layer's units. */
 export function layerSizes(plan: Plan): number[] {
   return [plan.inputs, ...denseLayers(plan).map((layer) => layer.units)];
@@ -88,4 +94,21 @@ export function firstCustomActivation(plan: Plan): { index: number; name: string
     if (layer.kind === 'activation' && typeof layer.activation !== 'string') return { index, name: layer.activation.name };
   }
   return null;
+}
+
+/**
+ * Where parameter `index` of the one buffer sits, in words: "the plan[0]
+ * weight from input 3 to unit 7" or "the plan[2] bias of unit 1".
+ */
+export function parameterName(plan: Plan, index: number): string {
+  for (let i = 0; i < plan.layers.length; i++) {
+    const layer = plan.layers[i];
+    if (layer.kind !== 'dense') continue;
+    if (index >= layer.weightOffset && index < layer.biasOffset) {
+      const k = index - layer.weightOffset;
+      return `the plan[${i}] weight from input ${Math.floor(k / layer.units)} to unit ${k % layer.units}`;
+    }
+    if (index >= layer.biasOffset && index < layer.biasOffset + layer.units) return `the plan[${i}] bias of unit ${index - layer.biasOffset}`;
+  }
+  return `outside every layer (plan.size ${plan.size})`;
 }

@@ -4,7 +4,7 @@
  * give bit-identical weights on the same thread count.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ import { loadDigits } from '../src/data/digits.js';
 import { trainTestSplit } from '../src/data/split.js';
 import { Network, type NetworkOptions } from '../src/network.js';
 import type { FitOptions } from '../src/train/options.js';
+import { decodeModel, encodeModel } from '../src/io/model-file.js';
+import type { JsonObject } from '../src/io/model-header.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'descent-checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -108,5 +110,70 @@ describe('checkpoints', () => {
     await expect(new Network({ ...NET, backend: 'js' }).fit(data, { checkpoint: { path: '' } })).rejects.toThrow(
       /options.checkpoint.path must be a file path/,
     );
+  });
+});
+
+describe('a checkpoint whose checksum is right but whose fields are not', () => {
+  const data = loadDigits();
+  const RUN: FitOptions = { epochs: 2, batchSize: 64, validation: 0.1, earlyStopping: { patience: 50 } };
+  const good = path.join(dir, 'fields.descent');
+  const size = new Network({ ...NET, backend: 'js' }).plan.size;
+  const nanParams = Buffer.from(new Float32Array(size).fill(NaN).buffer).toString('base64');
+
+  /** [where, the new value, the field the message must name (default: where)]; NaN is not JSON, so null stands in for it. */
+  const DAMAGE: [string, unknown, string?][] = [
+    ['epoch', '2'], ['epoch', -1], ['epoch', 1.5], ['epoch', 7],
+    ['epochs', null], ['epochs', 0],
+    ['rng', 'abc'], ['rng', [1, 2, 3]], ['rng', [0, 0, 0, 0]], ['rng', [1, 2, 3, 'x']], ['rng', [1, 2, 3, 2 ** 32]], ['rng', [1, 2, 3, 4, null]],
+    ['settings', null], ['settings', []], ['settings', 'fast'],
+    ['history', 'x'], ['history', {}], ['history', []],
+    ['history.0', null], ['history.0', 5],
+    ['history.0.epoch', 3], ['history.0.lr', 'x'], ['history.0.lr', -1], ['history.0.loss', null], ['history.0.loss', -1],
+    ['history.0.seconds', '1s'], ['history.0.accuracy', 2], ['history.0.valLoss', 'low'], ['history.0.valAccuracy', -0.5],
+    ['earlyStopping', 'x'], ['earlyStopping', null], ['earlyStopping', []],
+    ['earlyStopping.bestEpoch', '1'], ['earlyStopping.bestEpoch', 5], ['earlyStopping.bestEpoch', -1],
+    ['earlyStopping.bestValue', 'x'], ['earlyStopping.bestValue', null],
+    ['earlyStopping.bestParams', nanParams], ['earlyStopping.bestParams', 'AAAAAA=='], ['earlyStopping.bestParams', 'not base64!'], ['earlyStopping.bestParams', 123],
+  ];
+
+  function damaged(where: string, value: unknown): string {
+    const parts = decodeModel(readFileSync(good), good);
+    const checkpoint = structuredClone(parts.checkpoint!) as JsonObject;
+    const keys = where.split('.');
+    let holder = checkpoint as Record<string, unknown>;
+    for (const key of keys.slice(0, -1)) holder = holder[key] as Record<string, unknown>;
+    holder[keys[keys.length - 1]] = value;
+    // encodeModel signs what it is given: the checksum is right, the contents are not.
+    const file = path.join(dir, `damaged-${where}-${JSON.stringify(value).slice(0, 12).replace(/[^\w-]/g, '_')}.descent`);
+    writeFileSync(file, encodeModel({ ...parts, checkpoint }));
+    return file;
+  }
+
+  it('each damaged field is refused, naming the file and the field, and the network is left as it was', async () => {
+    await new Network({ ...NET, backend: 'js' }).fit(data, { ...RUN, checkpoint: { path: good } });
+    const written = decodeModel(readFileSync(good), good).checkpoint as { earlyStopping: { bestParams: unknown }; history: unknown[] };
+    expect(typeof written.earlyStopping.bestParams).toBe('string');
+    expect(written.history).toHaveLength(2);
+    const failures: string[] = [];
+    for (const [where, value, named = where.replace(/\.(\d+)/g, '[$1]')] of DAMAGE) {
+      const file = damaged(where, value);
+      const net = new Network({ ...NET, backend: 'js' });
+      net.params.fill(0.5);
+      const error = await net.fit(data, { ...RUN, resume: file }).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      const field = named.replace(/[.[\]]/g, (c) => `\\${c}`);
+      const pattern = new RegExp(`^options\\.resume: .*damaged-.*\\.descent has a bad checkpoint: checkpoint\\.${field} must be .*, received `);
+      const shown = `${where} = ${JSON.stringify(value).slice(0, 40)}`;
+      if (error === null) failures.push(`${shown}: fit resolved`);
+      else if (!pattern.test(error.message) || error.name !== 'ModelFileError') failures.push(`${shown}: ${error.name}: ${error.message.slice(0, 300)}`);
+      else if (!net.params.every((v) => v === 0.5)) failures.push(`${where}: the network's weights changed`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('the undamaged checkpoint resumes', async () => {
+    await expect(new Network({ ...NET, backend: 'js' }).fit(data, { ...RUN, epochs: 3, resume: good })).resolves.toMatchObject({ stoppedEarly: false });
   });
 });

@@ -13,8 +13,12 @@ const dir = mkdtempSync(join(tmpdir(), 'descent-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function descent(...args: string[]) {
+  return descentWith({}, ...args);
+}
+
+function descentWith(env: Record<string, string>, ...args: string[]) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm test (it builds first) or npm run build:ts`);
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, ...env } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -208,6 +212,11 @@ describe('descent train', () => {
     [['--momentum', '0.5'], /--momentum applies to --optimizer momentum, received --optimizer adam/],
     [['--label', 'species'], /--label applies to CSV files; --data digits has its own labels/],
     [['--task', 'regression'], /--task regression needs a CSV file with numeric target columns/],
+    // Flags the network is built from: they exited 1, as runtime errors.
+    [['--layers', '64,1e9,10'], /--layers sizes must be at most 16777216, received 1000000000 at position 2 of "64,1e9,10"/],
+    [['--threads', '65'], /--threads expects an integer in \[0, 64\], received "65"/],
+    [['--output', 'tanh', '--loss', 'cross-entropy'], /--output "tanh" does not fit --loss "cross-entropy": cross-entropy expects --output "softmax"/],
+    [['--layers', '64,16777216,16777216,10'], /--layers \[64,16777216,16777216,10\] needs more than 2147483647 parameters/],
   ];
   for (const [args, message] of bad) {
     it(`rejects ${args.join(' ')} as a usage error: one line, exit 2`, () => {
@@ -252,6 +261,26 @@ describe('descent (every command)', () => {
     });
   }
 
+  it('help COMMAND prints that command\'s help, help alone the overview', () => {
+    const train = descent('help', 'train');
+    expect(train.code).toBe(0);
+    expect(train.stdout).toBe(descent('train', '--help').stdout);
+    const overview = descent('help');
+    expect(overview.code).toBe(0);
+    expect(overview.stdout).toMatch(/^Usage: descent \[options\] \[command\]/);
+    expect(overview.stdout).toMatch(/help \[command\] +display help for command/);
+  });
+
+  it("the native backend's absence is one warning line of descent's, without Node's --trace-warnings trailer", () => {
+    const { code, stderr } = descentWith({ DESCENT_NATIVE_PATH: join(dir, 'no-such-addon.node') }, 'train', '--data', 'digits', '--layers', '64,4,10', '--epochs', '1');
+    expect(code, stderr).toBe(0);
+    const lines = stderr.split('\n').filter((line) => line !== '');
+    expect(lines.filter((line) => /native backend is not available/.test(line))).toEqual([
+      expect.stringMatching(/^descent: the native backend is not available, so backend 'auto' uses the slower js backend\. Build it with/),
+    ]);
+    expect(stderr).not.toMatch(/trace-warnings|\(node:\d+\)/);
+  });
+
   it('train --help states the fashion-mnist defaults and that --test-fraction does not apply to it', () => {
     const { stdout } = descent('train', '--help');
     const text = stdout.replace(/\s+/g, ' ');
@@ -266,6 +295,8 @@ describe('descent (every command)', () => {
     [['info'], "descent: required option '--model <file>' not specified (see descent info --help)"],
     [['evaluate', '--model', 'm', '--data', 'digits', '--jsn'], "descent: unknown option '--jsn'; did you mean --json? (see descent evaluate --help)"],
     [['predict', '--model', 'm', '--input', 'x.csv', '--label', ','], 'descent: --label expects a column name or 0-based index, or a comma list of them, received "," (see descent predict --help)'],
+    // It printed the whole help.
+    [['help', 'nope'], "descent: unknown command 'nope': the commands are train, doctor, evaluate, predict, info and export (see descent --help)"],
   ];
   for (const [args, line] of usage) {
     it(`descent ${args.join(' ')}: one line, exit 2, no help dump`, () => {

@@ -113,4 +113,11 @@ describe('trainTestSplit checks its dataset as fit does', () => {
     expect(() => trainTestSplit({ ...digits, y: Array.from(y, (v, i) => (i === 7 ? 1.5 : v % 10)) })).toThrow(/received 1.5 at row 7/);
     expect(() => trainTestSplit({ ...digits, x: new Float32Array(10) })).toThrow(/data.x must have n x features/);
   });
+
+  it('names bad options (null read "Cannot read properties of null")', () => {
+    expect(() => trainTestSplit(digits, null as never)).toThrow(/^options must be an object, received null$/);
+    expect(() => trainTestSplit(digits, 0.2 as never)).toThrow(/^options must be an object, received 0.2$/);
+    expect(() => trainTestSplit(digits, { testFracton: 0.3 } as never)).toThrow(/^options has an unknown option "testFracton"; expected one of testFraction, seed, stratify$/);
+    expect(() => trainTestSplit(digits, { stratify: 'yes' } as never)).toThrow(/^stratify must be a boolean, received "yes"$/);
+  });
 });

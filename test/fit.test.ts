@@ -6,6 +6,11 @@ import type { DenseLayer } from '../src/plan.js';
 import { TrainingDivergedError } from '../src/train/errors.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { Rng } from '../src/rng.js';
+import { nativeAvailable } from '../src/backend/native.js';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
 
 /** Two noisy Gaussian blobs per class around distinct centres: learnable, not trivial. */
 function blobs(n: number, features: number, classes: number, seed: number): Dataset {
@@ -103,13 +108,17 @@ describe('fit', () => {
     }
   });
 
-  it('cosine schedule runs from lr down to minLr', async () => {
+  it('cosine schedule runs from lr toward minLr as CosineAnnealingLR over T_max = epochs: every epoch trains', async () => {
     const net = new Network({ layers: [3, 2], backend: 'js' });
     const history = await net.fit(blobs(20, 3, 2, 6), { epochs: 5, lr: 0.1, schedule: { type: 'cosine', minLr: 0.01 } });
     const lrs = history.epochs.map((e) => e.lr);
-    expect(lrs[0]).toBeCloseTo(0.1, 12);
-    expect(lrs[2]).toBeCloseTo(0.055, 12);
-    expect(lrs[4]).toBeCloseTo(0.01, 12);
+    // epoch e (0-based) of 5 at 0.01 + 0.09 (1 + cos(pi e / 5)) / 2
+    [0.1, 0.09140576474687263, 0.06890576474687263, 0.041094235253127366, 0.01859423525312737].forEach((lr, e) => expect(lrs[e]).toBeCloseTo(lr, 12));
+    // With minLr 0 the last epoch used to run at lr 0: of two epochs, one trained.
+    const two = new Network({ layers: [3, 2], backend: 'js' });
+    const lrsOfTwo = (await two.fit(blobs(20, 3, 2, 6), { epochs: 2, lr: 0.1, schedule: 'cosine' })).epochs.map((e) => e.lr);
+    expect(lrsOfTwo[0]).toBe(0.1);
+    expect(lrsOfTwo[1]).toBeCloseTo(0.05, 12);
   });
 
   it('early stopping waits out its patience and restores the best weights', async () => {
@@ -203,6 +212,7 @@ describe('fit', () => {
     const diverged = error as TrainingDivergedError;
     expect(diverged.message).toMatch(/training diverged: the loss became (NaN|Infinity) at epoch \d+, batch \d+ \(lr 10\)/);
     expect(diverged.epoch).toBeGreaterThanOrEqual(1);
+    expect(diverged.nonFinite).toBe('loss');
     expect(Array.from(net.params).every(Number.isFinite)).toBe(true);
     expect(Number.isFinite(net.evaluate({ x, y, n, features: 4 }).loss)).toBe(true);
   });
@@ -226,5 +236,92 @@ describe('fit', () => {
     const net = new Network({ layers: [5, 8, 1], output: 'sigmoid', backend: 'js' });
     await net.fit(data, { epochs: 30 });
     expect(net.evaluate(data).accuracy).toBeGreaterThan(0.9);
+  });
+});
+
+describe('fit never leaves weights that are not finite', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'descent-fit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const backends = nativeAvailable() ? (['js', 'native'] as const) : (['js'] as const);
+  const data = blobs(40, 3, 2, 21);
+
+  for (const backend of backends) {
+    for (const epochs of [1, 2]) {
+      it(`${backend}: an update that overflows in an epoch's last batch (lr 1e39, one batch an epoch, ${epochs} epochs) restores the epoch's start`, async () => {
+        const net = new Network({ layers: [3, 5, 2], backend, seed: 4 });
+        const start = net.params.slice();
+        const error = await net.fit(data, { epochs, batchSize: data.n, lr: 1e39, schedule: 'constant' }).catch((e: unknown) => e);
+        // Before, fit resolved with every weight non-finite (one epoch), or said it kept those of epoch 2's start, already NaN.
+        expect(error).toBeInstanceOf(TrainingDivergedError);
+        const diverged = error as TrainingDivergedError;
+        expect(diverged).toMatchObject({ epoch: 1, batch: 0, nonFinite: 'weights', kept: 'epoch-start' });
+        expect(diverged.message).toMatch(
+          /^training diverged: the weights were no longer finite after the last update of epoch 1 \(batch 0, lr 1e\+39\): params\[\d+\] = (NaN|-?Infinity), the plan\[\d\] (weight from input \d+ to unit \d+|bias of unit \d+)\. So the network keeps those from the start of epoch 1, the last it knew to be finite, and has no optimizer state/,
+        );
+        expect(new Uint32Array(net.params.buffer)).toEqual(new Uint32Array(start.buffer));
+        expect(net.optimizerState).toBeNull();
+        // What it keeps saves and loads.
+        const file = path.join(dir, `diverged-${backend}-${epochs}.descent`);
+        await net.save(file);
+        expect(Array.from((await Network.load(file, { backend: 'js' })).params)).toEqual(Array.from(start));
+      });
+    }
+  }
+
+  it('refuses to train from weights that are not finite, naming the parameter', async () => {
+    const net = new Network({ layers: [3, 5, 2], backend: 'js' });
+    net.params[12] = NaN;
+    await expect(net.fit(data, { epochs: 1 })).rejects.toThrow(
+      /^network.params must hold finite numbers to train, received params\[12\] = NaN, the plan\[0\] weight from input 2 to unit 2 at the start of epoch 1$/,
+    );
+  });
+
+  it('save refuses weights that are not finite, naming the parameter and its layer, and writes nothing', async () => {
+    const net = new Network({ layers: [3, 5, 2], backend: 'js' });
+    net.params[21] = -Infinity;
+    const file = path.join(dir, 'refused.descent');
+    await expect(net.save(file)).rejects.toThrow(
+      /^params\[21\] is -Infinity \(the plan\[2\] weight from input 0 to unit 1\): a model holds finite weights only, so this network cannot be saved$/,
+    );
+    expect(existsSync(file)).toBe(false);
+    net.params[21] = 0;
+    net.params[net.params.length - 1] = NaN;
+    expect(() => net.toJSON()).toThrow(/params\[31\] is NaN \(the plan\[2\] bias of unit 1\)/);
+  });
+});
+
+describe('binary cross-entropy takes targets in [0, 1] only', () => {
+  const backends = nativeAvailable() ? (['js', 'native'] as const) : (['js'] as const);
+  const n = 12;
+  const x = Float32Array.from({ length: n * 3 }, (_, i) => Math.sin(i));
+  const targetsWith = (row: number, column: number, value: number): Float32Array => {
+    const y = Float32Array.from({ length: n * 2 }, (_, i) => i % 2);
+    y[row * 2 + column] = value;
+    return y;
+  };
+
+  for (const backend of backends) {
+    for (const value of [2, -1, 1e6]) {
+      it(`${backend}: a target of ${value} is refused by fit, naming the row, column and value (it trained to a negative loss)`, async () => {
+        const net = new Network({ layers: [3, 4, 2], output: 'sigmoid', backend });
+        const y = targetsWith(7, 1, value);
+        await expect(net.fit({ x, y, n, features: 3 }, { epochs: 2 })).rejects.toThrow(
+          `data.y must hold targets in [0, 1] (the binary-cross-entropy loss reads them as probabilities), received ${value} at row 7, column 1`,
+        );
+        const good = { x, y: targetsWith(0, 0, 1), n, features: 3 };
+        await expect(net.fit(good, { epochs: 1, validation: { x, y, n, features: 3 } })).rejects.toThrow(/^options.validation.y must hold targets in \[0, 1\]/);
+        expect(() => net.evaluate({ x, y, n, features: 3 })).toThrow(/^data.y must hold targets in \[0, 1\] .* at row 7, column 1$/);
+        await expect(net.evaluateAsync({ x, y, n, features: 3 })).rejects.toThrow(/^data.y must hold targets in \[0, 1\]/);
+      });
+    }
+  }
+
+  it('0, 1 and probabilities between train; mse takes any finite target', async () => {
+    const net = new Network({ layers: [3, 4, 2], output: 'sigmoid', backend: 'js' });
+    const y = Float32Array.from({ length: n * 2 }, (_, i) => (i % 3) / 2);
+    const history = await net.fit({ x, y, n, features: 3 }, { epochs: 2 });
+    expect(history.epochs.every((e) => e.loss > 0)).toBe(true);
+    const regressor = new Network({ layers: [3, 4, 2], output: 'linear', backend: 'js' });
+    await expect(regressor.fit({ x, y: targetsWith(7, 1, 1e6), n, features: 3 }, { epochs: 1 })).resolves.toBeDefined();
   });
 });

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { classMetrics, evaluateOutputs, regressionMetrics } from '../src/train/metrics.js';
+import { classMetrics, evaluateOutputs, MAX_CONFUSION_CLASSES, regressionMetrics } from '../src/train/metrics.js';
 import { Network } from '../src/network.js';
 
 describe('evaluateOutputs: classification', () => {
@@ -108,5 +110,70 @@ describe('Network.evaluate', () => {
     const mae = [1, 2, 3, 4].reduce((sum, t, i) => sum + Math.abs(predicted[i] - t), 0) / 4;
     expect(r.mae).toBeCloseTo(mae, 6);
     expect(r.rmse! * r.rmse!).toBeCloseTo(r.loss, 5);
+  });
+});
+
+/** One-hot outputs that predict class predictions[r] for row r. */
+function oneHot(predictions: readonly number[], classes: number): Float32Array {
+  const outputs = new Float32Array(predictions.length * classes);
+  predictions.forEach((p, r) => (outputs[r * classes + p] = 1));
+  return outputs;
+}
+
+describe('many classes: memory grows with the rows and classes, not classes squared', () => {
+  it(`keeps the whole matrix up to ${MAX_CONFUSION_CLASSES} classes, and beyond lists its non-zero cells`, () => {
+    const labels = [5, 5, 5, 1030, 0, 1030];
+    const predictions = [5, 7, 7, 1030, 1030, 2];
+    const wide = evaluateOutputs(oneHot(predictions, 1031), 1031, 'cross-entropy', Int32Array.from(labels), null, 1031);
+    expect(wide.confusion).toBeUndefined();
+    expect(wide.confusionCells).toEqual([
+      { actual: 0, predicted: 1030, count: 1 },
+      { actual: 5, predicted: 5, count: 1 },
+      { actual: 5, predicted: 7, count: 2 },
+      { actual: 1030, predicted: 2, count: 1 },
+      { actual: 1030, predicted: 1030, count: 1 },
+    ]);
+    expect(wide.accuracy).toBeCloseTo(2 / 6, 12);
+    expect(wide.perClass).toHaveLength(1031);
+    expect(wide.perClass![5]).toMatchObject({ label: '5', precision: 1, recall: 1 / 3, support: 3 });
+    expect(wide.perClass![7]).toMatchObject({ precision: 0, recall: 0, f1: 0, support: 0 });
+    expect(wide.perClass![1030]).toMatchObject({ precision: 1 / 2, recall: 1 / 2, support: 2 });
+    const dense = evaluateOutputs(oneHot([0, 1023], 1024), 1024, 'cross-entropy', Int32Array.of(1023, 1023), null, 1024);
+    expect(dense.confusionCells).toBeUndefined();
+    expect(dense.confusion).toHaveLength(1024);
+    expect(dense.confusion![1023][0] + dense.confusion![1023][1023]).toBe(2);
+    // The dense form's scores are what classMetrics gives from the matrix.
+    expect(dense.perClass).toEqual(classMetrics(dense.confusion!));
+  });
+
+  it('details false (a fit\'s validation pass) gives the loss and accuracy alone', () => {
+    const e = evaluateOutputs(oneHot([0, 1], 3), 3, 'cross-entropy', Int32Array.of(0, 2), null, 3, null, false);
+    expect(Object.keys(e).sort()).toEqual(['accuracy', 'loss', 'n']);
+    expect(e.accuracy).toBe(0.5);
+    const r = evaluateOutputs(Float32Array.of(1, 2), 1, 'mse', null, Float32Array.of(1, 1), null, null, false);
+    expect(Object.keys(r).sort()).toEqual(['loss', 'n']);
+  });
+
+  it('evaluate and a fit with validation data on 25,000 classes and 2,001 rows run in a 256 MB heap', () => {
+    // Before, each built a 25,000 x 25,000 matrix of JS numbers: out of memory, SIGABRT.
+    const script = `
+      import { Network } from './dist/index.js';
+      const n = 2001, classes = 25000;
+      const x = Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i));
+      const y = Int32Array.from({ length: n }, (_, r) => (r * 12) % classes);
+      const data = { x, y, n, features: 2, classes };
+      const net = new Network({ layers: [2, classes], backend: 'js' });
+      const e = net.evaluate(data);
+      const history = await net.fit(data, { epochs: 1, batchSize: 256, validation: data });
+      const cells = e.confusionCells.reduce((sum, cell) => sum + cell.count, 0);
+      console.log(JSON.stringify({ confusion: e.confusion ?? null, cells, perClass: e.perClass.length, valAccuracy: history.epochs[0].valAccuracy }));
+    `;
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const child = spawnSync(process.execPath, ['--max-old-space-size=256', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(child.signal, child.stderr).toBeNull();
+    expect(child.status, child.stderr).toBe(0);
+    const result = JSON.parse(child.stdout.trim().split('\n').pop()!);
+    expect(result).toMatchObject({ confusion: null, cells: 2001, perClass: 25000 });
+    expect(result.valAccuracy).toBeGreaterThanOrEqual(0);
   });
 });

@@ -11,6 +11,7 @@ import { ModelFileError } from '../src/io/model-error.js';
 import { decodeModel, encodeModel } from '../src/io/model-file.js';
 import { Network, type NetworkOptions } from '../src/network.js';
 import { Rng } from '../src/rng.js';
+import { float32FromBytes } from '../src/io/float32-le.js';
 
 const BACKENDS: BackendName[] = nativeAvailable() ? ['js', 'native'] : ['js'];
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -289,6 +290,17 @@ describe('a well-formed file with a bad header', () => {
     ],
     ['a stored size its layers do not give', forge(header({ plan: { ...good.plan, size: 9 }, sections: [{ name: 'params', count: 9, offset: 0 }] }), Buffer.concat([params, Buffer.alloc(4)])), 'm.dsc has an invalid plan: plan.size is 9, but its layers give 8'],
     ['a preprocessing of the wrong width', forge(header({ preprocessing: { kind: 'minmax', shift: [0], scale: [1] } }), params), 'm.dsc has an invalid preprocessing: preprocessing.shift must be 3 finite numbers'],
+    // Finite as doubles, Infinity in float32: every prediction was NaN.
+    [
+      'a shift beyond float32',
+      forge(header({ preprocessing: { kind: 'standardize', shift: [0, 1e39, 0], scale: [1, 1, 1] } }), params),
+      'm.dsc has an invalid preprocessing: preprocessing.shift[1] is 1e+39, beyond float32 (at most 3.4028234663852886e+38 in magnitude): applied in float32 it would make every prediction NaN',
+    ],
+    [
+      'a scale beyond float32',
+      forge(header({ preprocessing: { kind: 'minmax', shift: [0, 0, 0], scale: [1, 1, -3.5e38] } }), params),
+      'm.dsc has an invalid preprocessing: preprocessing.scale[2] is -3.5e+38, beyond float32',
+    ],
   ];
   it.each(cases)('%s', (_name, file, message) => {
     expect(failure(file)).toContain(message);
@@ -299,8 +311,20 @@ describe('a well-formed file with a bad header', () => {
     expect(() => Network.fromJSON({ ...good, params: 'AAAAAA==' })).toThrow('the model JSON has 1 params, but its plan needs 8 (plan.size)');
     expect(() => Network.fromJSON({ ...good, params: 'not base64!' })).toThrow('the model JSON has a bad params: it is not base64 text');
     expect(() => Network.fromJSON({ ...good, labelNames: [1, 2] })).toThrow('the model JSON has a bad header: labelNames must be null or an array of strings');
+    expect(() => Network.fromJSON({ ...good, preprocessing: { kind: 'minmax', shift: [1e39, 0, 0], scale: [1, 1, 1] } })).toThrow(
+      'the model JSON has an invalid preprocessing: preprocessing.shift[0] is 1e+39, beyond float32',
+    );
     expect(() => Network.fromJSON('{')).toThrow(/^the model JSON is not valid JSON/);
     expect(() => Network.fromJSON(good, { backend: 'gpu' } as never)).toThrow('backend must be one of');
+  });
+});
+
+describe('float32FromBytes', () => {
+  it('reads exactly count x 4 bytes and refuses any other length (it zero-filled a short source)', () => {
+    const bytes = new Uint8Array(Float32Array.of(1.5, -2).buffer);
+    expect(Array.from(float32FromBytes(bytes, 2))).toEqual([1.5, -2]);
+    expect(() => float32FromBytes(bytes.subarray(0, 4), 2)).toThrow('expected 8 bytes (2 float32 values), received 4');
+    expect(() => float32FromBytes(bytes, 1)).toThrow('expected 4 bytes (1 float32 values), received 8');
   });
 });
 

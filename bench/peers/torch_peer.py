@@ -32,7 +32,8 @@ Fashion-MNIST mode (the same run as `descent train --data fashion-mnist`):
           "cpuSeconds": float, "loadSeconds": float, "peakRssMiB": float, ...}
     ReLU hidden layers each followed by dropout, softmax cross-entropy, Adam (PyTorch's
     defaults: betas 0.9/0.999, eps 1e-8), the learning rate on descent's cosine schedule
-    (lr * (1 + cos(pi (epoch - 1) / (epochs - 1))) / 2, set per epoch), pixels / 255,
+    (lr * (1 + cos(pi (epoch - 1) / epochs)) / 2 for 1-based epochs, CosineAnnealingLR's
+    values with T_max = epochs, set per epoch), pixels / 255,
     reshuffled every epoch. cpuSeconds is the process's CPU time (all threads),
     loading included; wallSeconds likewise from the start of the request.
 
@@ -369,7 +370,7 @@ def run_fashion(torch, req):
     n = len(x_train)
     for epoch in range(1, epochs + 1):
         for group in opt.param_groups:
-            group["lr"] = lr if epochs <= 1 else lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / (epochs - 1)))
+            group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))
         model.train()
         perm = torch.randperm(n)
         for start in range(0, n, batch):

@@ -3,7 +3,7 @@
 //   availableCpus(), chooseThreads(plan, batchSize, threads),
 //   kernels: { denseForward, denseBackward, activationForward, activationBackward,
 //              outputLoss, optimizerUpdate, dropoutForward, dropoutBackward, sgemm },
-//   predict(plan, params, x, n, out), predictChunkRows, predictAsync(plan, params, x, n), threadLeases(), Trainer.
+//   predict(plan, params, x, n, out), predictChunkRows(plan), predictAsync(plan, params, x, n), threadLeases(), Trainer.
 #include <napi.h>
 
 #include <string>
@@ -29,8 +29,9 @@ namespace {
 
 // 2: plans and op names (ops) replace sizes and codes; the trainer owns copies.
 // 3: the trainer loads rows in slices (copyRows, loadRows); predictAsync; threadLeases.
-// 4: the trainer allocates in prepare() (a promise), off the JS thread; copyRows is gone.
-constexpr int kAbiVersion = 4;
+// 4: predictChunkRows is a function of the plan (fewer rows for wide layers).
+// 5: the trainer allocates in prepare() (a promise), off the JS thread; copyRows is gone.
+constexpr int kAbiVersion = 5;
 
 Napi::Value AvailableCpus(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), descent::available_cpus());
@@ -84,7 +85,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("chooseThreads", Napi::Function::New(env, ChooseThreads, "chooseThreads"));
   exports.Set("kernels", KernelsObject(env));
   exports.Set("predict", Napi::Function::New(env, Predict, "predict"));
-  exports.Set("predictChunkRows", Napi::Number::New(env, static_cast<double>(descent::kPredictChunk)));
+  exports.Set("predictChunkRows", Napi::Function::New(env, PredictChunkRows, "predictChunkRows"));
   exports.Set("predictAsync", Napi::Function::New(env, PredictAsync, "predictAsync"));
   exports.Set("threadLeases", Napi::Function::New(env, ThreadLeases, "threadLeases"));
   exports.Set("setBackgroundNice", Napi::Function::New(env, SetBackgroundNice, "setBackgroundNice"));

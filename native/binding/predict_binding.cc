@@ -130,4 +130,12 @@ Napi::Value PredictAsync(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+Napi::Value PredictChunkRows(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const std::string where = "predictChunkRows";
+  if (info.Length() < 1) fail_type(env, where, "expected 1 argument (plan), received 0");
+  const descent::CompiledPlan plan = descent::compile_plan(read_plan(env, where, info[0]));
+  return Napi::Number::New(env, static_cast<double>(descent::predict_chunk_rows(plan)));
+}
+
 }  // namespace descent_binding

@@ -15,4 +15,9 @@ Napi::Value Predict(const Napi::CallbackInfo& info);
 // may change or transfer its arrays as soon as the call returns.
 Napi::Value PredictAsync(const Napi::CallbackInfo& info);
 
+// predictChunkRows(plan) -> number: predict computes rows in chunks of this
+// many counted from row 0 (a power of two, at most 256, fewer for a plan
+// with a wide layer: kernels/plan.h predict_chunk_rows).
+Napi::Value PredictChunkRows(const Napi::CallbackInfo& info);
+
 }  // namespace descent_binding

@@ -138,6 +138,23 @@ int choose_threads(const CompiledPlan& plan, int batch, int requested) {
 }
 
 namespace {
+// The widest value a predict workspace holds: the steps' outputs (the
+// input is read in place, never copied into one).
+long workspace_width(const CompiledPlan& plan) {
+  long widest = 1;
+  for (const int width : plan.widths) widest = std::max<long>(widest, width);
+  return widest;
+}
+}  // namespace
+
+long predict_chunk_rows(const CompiledPlan& plan) {
+  const long widest = workspace_width(plan);
+  long rows = kMaxPredictChunk;
+  while (rows > 1 && rows * widest > kPredictWorkspaceValues) rows /= 2;
+  return rows;
+}
+
+namespace {
 
 struct PredictWorkspace {
   FloatBuffer ping;
@@ -149,9 +166,9 @@ struct PredictWorkspace {
 // no values for a backward pass, so every element-wise op runs in place and
 // dropout is skipped (identity).
 void predict_rows(float* out, const float* params, const CompiledPlan& plan, const float* x, long begin, long end,
-                  PredictWorkspace& work) {
-  for (long start = begin; start < end; start += kPredictChunk) {
-    const int rows = static_cast<int>(std::min(kPredictChunk, end - start));
+                  long chunk_rows, PredictWorkspace& work) {
+  for (long start = begin; start < end; start += chunk_rows) {
+    const int rows = static_cast<int>(std::min(chunk_rows, end - start));
     const float* input = x + start * plan.inputs;
     float* current = nullptr;  // the workspace holding the running value, or null while it is x
     float* dst = out + start * plan.outputs;
@@ -201,20 +218,22 @@ void predict(float* out, const float* params, const CompiledPlan& plan, const fl
     }
     threads = static_cast<int>(std::min<double>(flops / kMinPredictFlopsPerThread, available_cpus()));
   }
-  // Rows go in chunks of kPredictChunk counted from row 0, and a thread takes
-  // whole chunks: every GEMM sees the same rows whatever the thread count,
-  // so predictions (and evaluate's loss) are the same bits on any machine.
-  const long chunks = (n + kPredictChunk - 1) / kPredictChunk;
+  // Rows go in chunks of predict_chunk_rows counted from row 0, and a thread
+  // takes whole chunks: every GEMM sees the same rows whatever the thread
+  // count, so predictions (and evaluate's loss) are the same bits on any machine.
+  const long chunk_rows = predict_chunk_rows(plan);
+  const long chunks = (n + chunk_rows - 1) / chunk_rows;
   threads = static_cast<int>(std::max<long>(1, std::min<long>({static_cast<long>(threads), kMaxThreads, chunks})));
   const ThreadLease lease(threads, named);
   threads = lease.threads();
   const auto rows_of = [&](int t) {
     const long first = chunks * t / threads;
     const long last = chunks * (t + 1) / threads;
-    return std::make_pair(std::min(n, first * kPredictChunk), std::min(n, last * kPredictChunk));
+    return std::make_pair(std::min(n, first * chunk_rows), std::min(n, last * chunk_rows));
   };
-  const std::size_t chunk = static_cast<std::size_t>(std::min(n, kPredictChunk));
-  const std::size_t width = static_cast<std::size_t>(plan.max_width);
+  // Two workspaces a thread, each at most kPredictWorkspaceValues (or one row of the widest layer).
+  const std::size_t chunk = static_cast<std::size_t>(std::min(n, chunk_rows));
+  const std::size_t width = static_cast<std::size_t>(workspace_width(plan));
   std::vector<PredictWorkspace> work;
   work.reserve(threads);
   for (int t = 0; t < threads; t++) work.push_back({FloatBuffer(chunk * width), FloatBuffer(chunk * width)});
@@ -226,7 +245,7 @@ void predict(float* out, const float* params, const CompiledPlan& plan, const fl
     for (int t = 1; t < threads; t++) {
       const auto rows = rows_of(t);
       PredictWorkspace* mine = &work[t];
-      helpers.emplace_back([=, &plan] { predict_rows(out, params, plan, x, rows.first, rows.second, *mine); });
+      helpers.emplace_back([=, &plan] { predict_rows(out, params, plan, x, rows.first, rows.second, chunk_rows, *mine); });
     }
   } catch (...) {
     // Could not start a thread: those started run their rows, this thread the rest.
@@ -235,7 +254,7 @@ void predict(float* out, const float* params, const CompiledPlan& plan, const fl
   for (int t = 0; t < threads; t++) {
     if (t != 0 && t < started) continue;
     const auto rows = rows_of(t);
-    predict_rows(out, params, plan, x, rows.first, rows.second, work[0]);
+    predict_rows(out, params, plan, x, rows.first, rows.second, chunk_rows, work[0]);
   }
   for (auto& helper : helpers) helper.join();
 }

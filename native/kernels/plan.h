@@ -106,18 +106,24 @@ double step_flops(const CompiledPlan& plan, int batch);
 // use) as the work per step grows, and never fewer than 8 rows per thread.
 int choose_threads(const CompiledPlan& plan, int batch, int requested);
 
-// predict computes rows in chunks of this many, counted from row 0 (the
-// addon exports it as predictChunkRows: predictAsync callers cut their
-// calls in whole chunks to get the same bits).
-constexpr long kPredictChunk = 256;
+// predict computes rows in chunks counted from row 0, each through two
+// workspaces of (chunk rows, widest layer): kMaxPredictChunk rows, fewer for
+// a plan whose widest layer would make a workspace hold more than
+// kPredictWorkspaceValues values (16 MiB), down to one row. A power of two,
+// so that any multiple of kMaxPredictChunk rows (network.ts cuts 4096) is
+// a whole number of chunks. The addon exports it as predictChunkRows(plan):
+// predictAsync callers cut their calls in whole chunks to get the same bits.
+constexpr long kMaxPredictChunk = 256;
+constexpr long kPredictWorkspaceValues = 1L << 22;
+long predict_chunk_rows(const CompiledPlan& plan);
 
 // The most threads a step or a prediction is split over (the public
 // `threads` option's upper bound; the bindings refuse more).
 constexpr int kMaxThreads = 64;
 
 // Activated outputs of n rows: out (n, outputs) = the plan applied to x (n,
-// inputs), dropout as identity. Rows run in chunks of 256 counted from row
-// 0, and large inputs share whole chunks out over up to `threads` threads
+// inputs), dropout as identity. Rows run in chunks of predict_chunk_rows(plan)
+// counted from row 0, and large inputs share whole chunks out over up to `threads` threads
 // (0 = choose by the work): the result is the same bits on any thread count.
 // Workspaces are allocated once per call.
 void predict(float* out,            // out is (n, plan.outputs)

@@ -21,7 +21,7 @@ import type { LayerStats } from './layer-stats.js';
 import type { Backend, EpochRequest, EpochResult, OptimizerSettings, OptimizerState, Trainer, TrainerOptions, TrainingData } from './types.js';
 
 /** The ABI version this file speaks (native/binding/addon.cc kAbiVersion). */
-const ABI_VERSION = 4;
+const ABI_VERSION = 5;
 
 /** The tag of the dropout mask generator both sides implement (ops/layers/dropout-mask.ts). */
 const DROPOUT_HASH = 'lowbias32-weyl';
@@ -133,8 +133,12 @@ export interface NativeAddon {
   chooseThreads(plan: Plan, batchSize: number, threads: number): number;
   readonly kernels: NativeKernels;
   predict(plan: Plan, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void;
-  /** predict computes rows in chunks of this many, counted from row 0. */
-  readonly predictChunkRows: number;
+  /**
+   * predict computes the plan's rows in chunks of this many, counted from
+   * row 0: a power of two, at most 256, fewer when its widest layer would
+   * make a workspace hold more than 2^22 values.
+   */
+  predictChunkRows(plan: Plan): number;
   /** predict on a worker thread, on copies of params and x made when called. */
   predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array>;
   /**
@@ -443,7 +447,7 @@ export const nativeBackend: Backend = {
   },
   predictAsyncRows(plan: Plan): number {
     // About 1M input values (a copy of a few ms on the JS thread), in whole predict chunks.
-    const chunk = loadNativeAddon().predictChunkRows;
+    const chunk = loadNativeAddon().predictChunkRows(plan);
     return Math.max(1, Math.floor((rowsPerSlice(plan.inputs) * 16) / chunk)) * chunk;
   },
   async predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array> {

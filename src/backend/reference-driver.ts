@@ -28,15 +28,27 @@ export class ReferenceDriver {
    */
   stats: LayerStatsCollector | null = null;
 
+  /**
+   * Buffers for batches of up to maxBatch rows: every layer's output, and
+   * with `backward` (the default) its gradient; forward() alone (predict)
+   * needs none of the gradients.
+   */
   constructor(
     readonly plan: Plan,
     readonly maxBatch: number,
     readonly Floats: FloatsConstructor = Float32Array,
+    backward = true,
   ) {
-    this.widths = [plan.inputs];
-    for (const layer of plan.layers) this.widths.push(layerKind(layer.kind).outputWidth(layer, this.widths[this.widths.length - 1]));
+    this.widths = ReferenceDriver.widthsOf(plan);
     this.outputs = plan.layers.map((_, i) => new Floats(maxBatch * this.widths[i + 1]));
-    this.deltas = plan.layers.map((_, i) => new Floats(maxBatch * this.widths[i + 1]));
+    this.deltas = backward ? plan.layers.map((_, i) => new Floats(maxBatch * this.widths[i + 1])) : [];
+  }
+
+  /** The input width, then every layer's output width. */
+  static widthsOf(plan: Plan): number[] {
+    const widths = [plan.inputs];
+    for (const layer of plan.layers) widths.push(layerKind(layer.kind).outputWidth(layer, widths[widths.length - 1]));
+    return widths;
   }
 
   /** Runs layers [start, end) on x, the input of layer start; returns the last one's output (x itself when none ran). */

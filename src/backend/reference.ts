@@ -152,6 +152,23 @@ class ReferenceTrainer implements Trainer {
   dispose(): void {}
 }
 
+/** The most rows predict computes at a time: fewer for wide layers. */
+const MAX_PREDICT_ROWS = 1024;
+/** The values predict's buffers (every layer's output for a chunk of rows) may hold: 16 MiB of floats. */
+const PREDICT_BUFFER_VALUES = 1 << 22;
+
+/**
+ * Rows predict computes at a time: MAX_PREDICT_ROWS, fewer (down to one)
+ * when the layers' outputs for them would exceed PREDICT_BUFFER_VALUES.
+ * Each row's arithmetic is its own here, so the cut changes no bits.
+ */
+export function predictChunkRows(plan: Plan): number {
+  const values = ReferenceDriver.widthsOf(plan)
+    .slice(1)
+    .reduce((sum, width) => sum + width, 0);
+  return Math.max(1, Math.min(MAX_PREDICT_ROWS, Math.floor(PREDICT_BUFFER_VALUES / Math.max(1, values))));
+}
+
 /** The squared L2 norm of after - before over [from, to). */
 function squaredChange(before: Float32Array, after: Float32Array, from: number, to: number): number {
   let sum = 0;
@@ -177,8 +194,8 @@ export const referenceBackend: Backend = {
     return out;
   },
   predict(plan: Plan, params: Float32Array, x: Float32Array, n: number, out: Float32Array): void {
-    const chunk = Math.max(1, Math.min(n, 1024));
-    const driver = new ReferenceDriver(plan, chunk, Float32Array);
+    const chunk = Math.max(1, Math.min(n, predictChunkRows(plan)));
+    const driver = new ReferenceDriver(plan, chunk, Float32Array, false);
     const { inputs, outputs } = plan;
     for (let start = 0; start < n; start += chunk) {
       const count = Math.min(chunk, n - start);

@@ -1,5 +1,5 @@
 /** An evaluation as text: the scores, the per-class table and the confusion matrix. */
-import type { Evaluation } from '../train/metrics.js';
+import { MAX_CONFUSION_CLASSES, type Evaluation } from '../train/metrics.js';
 import { percent, table } from './text.js';
 
 export function evaluationLines(e: Evaluation, labels: string[] | null): string[] {
@@ -12,6 +12,11 @@ export function evaluationLines(e: Evaluation, labels: string[] | null): string[
     ['class', 'precision', 'recall', 'f1', 'support'],
     ...e.perClass.map((c) => [c.label, c.precision.toFixed(4), c.recall.toFixed(4), c.f1.toFixed(4), String(c.support)]),
   ]);
-  const confusion = table([['actual \\ predicted', ...labels], ...e.confusion!.map((row, c) => [labels[c], ...row.map(String)])]);
-  return [`loss ${e.loss.toFixed(4)}, accuracy ${percent(e.accuracy!)}`, '', ...scores, '', 'confusion matrix (rows: actual class, columns: predicted)', ...confusion];
+  const head = [`loss ${e.loss.toFixed(4)}, accuracy ${percent(e.accuracy!)}`, '', ...scores, ''];
+  if (e.confusion === undefined) {
+    const cells = e.confusionCells?.length ?? 0;
+    return [...head, `confusion matrix: not printed for ${labels.length} classes (more than ${MAX_CONFUSION_CLASSES}); --json lists its ${cells} non-zero cells as confusionCells`];
+  }
+  const confusion = table([['actual \\ predicted', ...labels], ...e.confusion.map((row, c) => [labels[c], ...row.map(String)])]);
+  return [...head, 'confusion matrix (rows: actual class, columns: predicted)', ...confusion];
 }

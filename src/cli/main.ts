@@ -31,6 +31,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 guardStandardStreams();
+// A process warning (descent's own: the native backend is missing) as one
+// line of ours, without Node's "(node:PID)" prefix and its "Use `node
+// --trace-warnings ...`" trailer: Node's printer is a 'warning' listener.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  writeErr(`${warning.message.startsWith('descent: ') ? '' : `descent: ${warning.name}: `}${warning.message}\n`);
+});
 // What no command caught (a late stream error, say) still ends as one line, not a stack.
 process.on('uncaughtException', (error) => process.exit(report(error)));
 process.on('unhandledRejection', (error) => process.exit(report(error)));

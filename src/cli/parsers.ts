@@ -1,12 +1,14 @@
 /** Flag values checked as commander reads them: a bad one is a usage error that names the flag. */
 import { InvalidArgumentError } from 'commander';
 import type { CsvColumn } from '../data/csv.js';
+import { MAX_UNITS } from '../ops/layers/dense.js';
 
-export function parseInteger(flag: string, min: number) {
+export function parseInteger(flag: string, min: number, max?: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${flag} expects an integer of at least ${min}, received "${value}"`);
+    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+      const expected = max === undefined ? `an integer of at least ${min}` : `an integer in [${min}, ${max}]`;
+      throw new InvalidArgumentError(`${flag} expects ${expected}, received "${value}"`);
     }
     return n;
   };
@@ -30,6 +32,10 @@ export function parseLayers(value: string): number[] {
     throw new InvalidArgumentError(
       `--layers expects at least two comma-separated positive integers such as 64,128,10, received "${value}"`,
     );
+  }
+  const tooWide = sizes.findIndex((n) => n > MAX_UNITS);
+  if (tooWide >= 0) {
+    throw new InvalidArgumentError(`--layers sizes must be at most ${MAX_UNITS}, received ${sizes[tooWide]} at position ${tooWide + 1} of "${value}"`);
   }
   return sizes;
 }

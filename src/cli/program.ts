@@ -11,7 +11,7 @@ import { exportCommand } from './commands/export.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
-import { fromCommander } from './errors.js';
+import { fromCommander, UsageError } from './errors.js';
 import { writeErr, writeOut } from './output.js';
 
 const HELP = `
@@ -45,8 +45,23 @@ export function buildProgram(): Command {
     .description('Train dense neural networks from Node.js, on native OpenBLAS kernels or the TypeScript reference.')
     .version(descentVersion(), '-V, --version', 'print the version of descent')
     .addHelpText('after', HELP);
-  for (const command of [trainCommand(), doctorCommand(), evaluateCommand(), predictCommand(), infoCommand(), exportCommand()]) {
-    program.addCommand(configure(command, command.name()));
-  }
+  const commands = [trainCommand(), doctorCommand(), evaluateCommand(), predictCommand(), infoCommand(), exportCommand()];
+  for (const command of commands) program.addCommand(configure(command, command.name()));
+  // commander's own help command prints the whole help for a topic it does not know.
+  program.helpCommand(false);
+  program.addCommand(
+    configure(new Command('help'), 'help')
+      .description('display help for command')
+      .argument('[command]', 'the command to describe')
+      .action((name: string | undefined) => {
+        if (name === undefined) return program.outputHelp();
+        const command = commands.find((c) => c.name() === name);
+        if (command === undefined) {
+          const names = commands.map((c) => c.name());
+          throw new UsageError(`unknown command '${name}': the commands are ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`, null);
+        }
+        command.outputHelp();
+      }),
+  );
   return program;
 }

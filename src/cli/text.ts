@@ -21,6 +21,7 @@ export function percent(fraction: number): string {
 
 /** Rows as columns padded to their widest cell: the first column left-aligned, the others right-aligned. */
 export function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0].map((_, j) => Math.max(...rows.map((row) => row[j].length)));
+  // A loop, not Math.max(...): a table may have tens of thousands of rows (one per class).
+  const widths = rows[0].map((_, j) => rows.reduce((widest, row) => Math.max(widest, row[j].length), 0));
   return rows.map((row) => row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  ').trimEnd());
 }

@@ -27,6 +27,17 @@ export interface Dataset {
   labelNames?: string[];
 }
 
+/**
+ * The values a loss can take as targets (binary cross-entropy's are
+ * probabilities, in [0, 1]), and why, for the message that refuses others.
+ */
+export interface TargetRange {
+  readonly min: number;
+  readonly max: number;
+  /** Why, as in "the binary-cross-entropy loss reads them as probabilities". */
+  readonly why: string;
+}
+
 /** The arrays a backend trains on, checked and in their canonical types. */
 export interface CheckedData {
   /** How messages name the dataset ("data", "options.validation"). */
@@ -39,19 +50,28 @@ export interface CheckedData {
   labels: Int32Array | null;
   targets: Float32Array | null;
   classes: number | null;
+  /** The range the targets were checked against (the loss's), or null: checked again by recheckAnswersJob. */
+  targetRange: TargetRange | null;
 }
 
 /**
- * Validates a dataset against a network's input and output sizes. `name`
- * is how the dataset is referred to in messages (e.g. "data" or
- * "options.validation").
+ * Validates a dataset against a network's input and output sizes, and its
+ * float targets against the range its loss takes (targetRange, null for
+ * any finite value). `name` is how the dataset is referred to in messages
+ * (e.g. "data" or "options.validation").
  */
-export function checkDataset(name: string, data: unknown, features: number, outputs: number): CheckedData {
-  return runNow(checkDatasetJob(name, data, features, outputs));
+export function checkDataset(name: string, data: unknown, features: number, outputs: number, targetRange: TargetRange | null = null): CheckedData {
+  return runNow(checkDatasetJob(name, data, features, outputs, targetRange));
 }
 
 /** checkDataset as a job that yields between slices of its scans (src/cooperative.ts). */
-export function* checkDatasetJob(name: string, data: unknown, features: number, outputs: number): Job<CheckedData> {
+export function* checkDatasetJob(
+  name: string,
+  data: unknown,
+  features: number,
+  outputs: number,
+  targetRange: TargetRange | null = null,
+): Job<CheckedData> {
   if (typeof data !== 'object' || data === null) {
     throw new TypeError(`${name} must be a dataset { x, y, n, features, classes? }, received ${describe(data)}`);
   }
@@ -97,10 +117,10 @@ export function* checkDatasetJob(name: string, data: unknown, features: number, 
   const yValues = y as ArrayLike<number>;
   if (d.classes !== undefined) {
     const labels = yield* checkLabels(name, yValues, n, d.classes, outputs);
-    return { name, x: d.x, xScale, n, features, labels, targets: null, classes: d.classes };
+    return { name, x: d.x, xScale, n, features, labels, targets: null, classes: d.classes, targetRange };
   }
-  const targets = yield* checkTargets(name, yValues, n, outputs);
-  return { name, x: d.x, xScale, n, features, labels: null, targets, classes: null };
+  const targets = yield* checkTargets(name, yValues, n, outputs, targetRange);
+  return { name, x: d.x, xScale, n, features, labels: null, targets, classes: null, targetRange };
 }
 
 /**
@@ -113,7 +133,7 @@ export function* recheckAnswersJob(data: CheckedData, outputs: number): Job<void
   if (data.labels !== null) {
     yield* checkLabels(data.name, data.labels, data.n, data.classes, outputs);
   } else {
-    yield* checkTargets(data.name, data.targets!, data.n, outputs);
+    yield* checkTargets(data.name, data.targets!, data.n, outputs, data.targetRange);
   }
 }
 
@@ -151,7 +171,7 @@ function* checkLabels(name: string, y: ArrayLike<number>, n: number, classes: un
   return labels;
 }
 
-function* checkTargets(name: string, y: ArrayLike<number>, n: number, outputs: number): Job<Float32Array> {
+function* checkTargets(name: string, y: ArrayLike<number>, n: number, outputs: number, range: TargetRange | null): Job<Float32Array> {
   if (!(y instanceof Float32Array)) {
     throw new TypeError(
       `${name}.y must be a Float32Array of n x outputs targets when ${name}.classes is not set, received ${describe(y)}`,
@@ -167,6 +187,20 @@ function* checkTargets(name: string, y: ArrayLike<number>, n: number, outputs: n
     throw new RangeError(
       `${name}.y must hold finite numbers, received ${y[bad]} at row ${Math.floor(bad / outputs)}, column ${bad % outputs}`,
     );
+  }
+  if (range !== null) {
+    const reads = watch(`${name}.y`, y);
+    for (let start = 0; start < y.length; start += SLICE_VALUES) {
+      const end = Math.min(y.length, start + SLICE_VALUES);
+      for (let i = start; i < end; i++) {
+        if (y[i] < range.min || y[i] > range.max) {
+          throw new RangeError(
+            `${name}.y must hold targets in [${range.min}, ${range.max}] (${range.why}), received ${y[i]} at row ${Math.floor(i / outputs)}, column ${i % outputs}`,
+          );
+        }
+      }
+      yield* pause(reads);
+    }
   }
   return y;
 }
@@ -208,6 +242,7 @@ export function checkedPart(name: string, part: Dataset, whole: CheckedData): Ch
     labels: whole.labels === null ? null : (part.y as Int32Array),
     targets: whole.targets === null ? null : (part.y as Float32Array),
     classes: whole.classes,
+    targetRange: whole.targetRange,
   };
 }
 

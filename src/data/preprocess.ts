@@ -11,6 +11,9 @@ import { pause, rowsPerSlice, runNow, watch, type Job } from '../cooperative.js'
 import { describe } from '../validate.js';
 
 export const PREPROCESSINGS = ['none', 'minmax', 'standardize'] as const;
+
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 export type PreprocessingName = (typeof PREPROCESSINGS)[number];
 
 /** A fitted preprocessing: plain data (JSON keeps it whole), float32 values. */
@@ -132,6 +135,13 @@ export function checkPreprocessing(name: string, value: unknown, features: numbe
     const values = p[field];
     if (!Array.isArray(values) || values.length !== features || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       throw new RangeError(`${name}.${field} must be ${features} finite numbers (one per input), received ${describe(values)}`);
+    }
+    // Applied in float32 (preprocessRowsJob): a value beyond its range is Infinity there, and every prediction NaN.
+    const beyond = values.findIndex((v) => !Number.isFinite(Math.fround(v)));
+    if (beyond >= 0) {
+      throw new RangeError(
+        `${name}.${field}[${beyond}] is ${values[beyond]}, beyond float32 (at most ${FLOAT32_MAX} in magnitude): applied in float32 it would make every prediction NaN`,
+      );
     }
   }
   return { kind: p.kind, shift: [...p.shift!], scale: [...p.scale!] };

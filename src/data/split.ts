@@ -1,6 +1,6 @@
 import { runNow, type Job } from '../cooperative.js';
 import { Rng } from '../rng.js';
-import { expectInRange, expectNonNegativeInteger } from '../validate.js';
+import { expectBoolean, expectInRange, expectKnownKeys, expectNonNegativeInteger, expectObject } from '../validate.js';
 import { checkDatasetJob, subsetJob, type Dataset } from './dataset.js';
 
 /** Rows grouped between two yields (the loop is cheap; 8192 rows take well under 1 ms). */
@@ -25,11 +25,14 @@ export function trainTestSplit(data: Dataset, options: SplitOptions = {}): { tra
 
 /** trainTestSplit as a job that yields between slices of its checks and copies (src/cooperative.ts). */
 export function* trainTestSplitJob(data: Dataset, options: SplitOptions = {}): Job<{ train: Dataset; test: Dataset }> {
+  const o = expectObject('options', options) as SplitOptions;
+  expectKnownKeys('options', o as Record<string, unknown>, ['testFraction', 'seed', 'stratify']);
+  if (o.stratify !== undefined) expectBoolean('stratify', o.stratify);
   // The same checks as fit's, before anything is allocated by the dataset's sizes.
   const d = data as Partial<Dataset> | null;
   const outputs = d?.classes ?? (d && d.y && typeof d.n === 'number' && d.n > 0 ? d.y.length / d.n : 1);
   yield* checkDatasetJob('data', data, d?.features as number, outputs as number);
-  return yield* splitCheckedJob(data, options);
+  return yield* splitCheckedJob(data, o);
 }
 
 /** trainTestSplitJob on a dataset checked already (fit's): its rows are not scanned again. */

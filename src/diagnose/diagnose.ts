@@ -9,7 +9,7 @@ import { fitPreprocessingJob } from '../data/preprocess.js';
 import { runYielding } from '../cooperative.js';
 import { Network, type NetworkOptions } from '../network.js';
 import { lossOp } from '../ops/losses/index.js';
-import { outputLayer } from '../plan.js';
+import { outputLayer, targetRangeOf } from '../plan.js';
 import { resolveFitOptions, type FitOptions } from '../train/options.js';
 import { expectKnownKeys, expectObject, expectPositiveInteger } from '../validate.js';
 import { checkGradientsJob } from './checks/gradients.js';
@@ -76,12 +76,12 @@ export async function diagnose(networkOptions: NetworkOptions, data: Dataset, op
   const { inputs, outputs } = network.plan;
   // Every scan of the data and every long check runs in slices with the
   // event loop's turn between them (src/cooperative.ts), as in fit.
-  const train = await runYielding(checkDatasetJob('data', data, inputs, outputs));
+  const train = await runYielding(checkDatasetJob('data', data, inputs, outputs, targetRangeOf(network.plan)));
   const loss = outputLayer(network.plan).loss;
   if (lossOp(loss).needsLabels && data.classes === undefined) {
     throw new TypeError(`data.classes must be set for the ${loss} loss (its y are class indices)`);
   }
-  const test = o.test === undefined ? null : await runYielding(checkDatasetJob('options.test', o.test, inputs, outputs));
+  const test = o.test === undefined ? null : await runYielding(checkDatasetJob('options.test', o.test, inputs, outputs, targetRangeOf(network.plan)));
   if (fit.preprocess !== null && fit.preprocess !== 'none') {
     network.preprocessing = await runYielding(fitPreprocessingJob(fit.preprocess, train.x, train.xScale, train.n, inputs));
   }

@@ -10,11 +10,28 @@ export function float32Bytes(values: Float32Array): Buffer {
   return LITTLE_ENDIAN_HOST ? bytes : Buffer.from(bytes).swap32();
 }
 
-/** count float32 values read from little-endian bytes, into a new array (any byte alignment of the source). */
+/**
+ * count float32 values read from exactly count x 4 little-endian bytes,
+ * into a new array (any byte alignment of the source). Other lengths are
+ * refused: a short source is damage, not zeros.
+ */
 export function float32FromBytes(bytes: Uint8Array, count: number): Float32Array {
+  if (bytes.length !== count * 4) {
+    throw new RangeError(`expected ${count * 4} bytes (${count} float32 values), received ${bytes.length}`);
+  }
   const values = new Float32Array(count);
   const target = Buffer.from(values.buffer);
-  target.set(bytes.subarray(0, count * 4));
+  target.set(bytes);
   if (!LITTLE_ENDIAN_HOST) target.swap32();
   return values;
+}
+
+/**
+ * The bytes of base64 text, or null when it is not canonical base64
+ * (padded, without line breaks): Node skips what is not base64, so text
+ * that does not come back the same held some.
+ */
+export function base64Bytes(text: string): Buffer | null {
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : null;
 }

@@ -85,7 +85,10 @@ export function decodeModel(bytes: Uint8Array, fileName: string): DecodedModel {
   const moments = sections.find((s) => s.name === 'moments');
   if (!params) throw new ModelFileError(`${fileName} has a bad header: sections has no "params" section`);
   checkCounts(fileName, header, params.count, moments ? moments.count : null);
-  const floats = (entry: SectionEntry) => float32FromBytes(file.subarray(dataStart + entry.offset), entry.count);
+  const floats = (entry: SectionEntry) => {
+    const start = dataStart + entry.offset;
+    return float32FromBytes(file.subarray(start, start + entry.count * 4), entry.count);
+  };
   return resolveParts(fileName, header, floats(params), moments ? floats(moments) : null);
 }
 

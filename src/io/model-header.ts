@@ -6,7 +6,7 @@
 import { storedPlan } from '../build-plan.js';
 import { checkPreprocessing, type Preprocessing } from '../data/preprocess.js';
 import { OPTIMIZERS, optimizerOp } from '../ops/optimizers/index.js';
-import type { Plan } from '../plan.js';
+import { parameterName, type Plan } from '../plan.js';
 import { describe, expectNonNegativeInteger, expectObject, expectOneOf, expectPositiveInteger } from '../validate.js';
 import { descentVersion } from './descent-version.js';
 import { ModelFileError } from './model-error.js';
@@ -73,6 +73,15 @@ export function checkPartsToWrite(parts: ModelParts): void {
   const size = parts.plan.size;
   if (!(parts.params instanceof Float32Array) || parts.params.length !== size) {
     throw new RangeError(`params must be a Float32Array of plan.size (${size}) values, received ${describe(parts.params)}`);
+  }
+  // A file load would refuse (a diverged network's NaN weights) is not written.
+  for (let i = 0; i < size; i++) {
+    const value = parts.params[i];
+    if (value - value !== 0) {
+      throw new RangeError(
+        `params[${i}] is ${value} (${parameterName(parts.plan, i)}): a model holds finite weights only, so this network cannot be saved`,
+      );
+    }
   }
   if (parts.optimizer) {
     const { name, moments } = parts.optimizer;

@@ -4,7 +4,7 @@
  * the file's sections.
  */
 import { describe } from '../validate.js';
-import { float32Bytes, float32FromBytes } from './float32-le.js';
+import { base64Bytes, float32Bytes, float32FromBytes } from './float32-le.js';
 import { ModelFileError } from './model-error.js';
 import { checkCounts, checkHeader, checkPartsToWrite, headerFields, resolveParts, type DecodedModel, type ModelHeaderFields, type ModelParts } from './model-header.js';
 
@@ -50,9 +50,8 @@ export function modelFromJSON(value: unknown): DecodedModel {
 
 function base64Floats(field: string, value: unknown): Buffer {
   if (typeof value !== 'string') throw new ModelFileError(`${WHERE} has a bad ${field}: it must be base64 text, received ${describe(value)}`);
-  const bytes = Buffer.from(value, 'base64');
-  // Node skips what is not base64; text that does not come back the same had some.
-  if (bytes.toString('base64') !== value) throw new ModelFileError(`${WHERE} has a bad ${field}: it is not base64 text (padded, without line breaks)`);
+  const bytes = base64Bytes(value);
+  if (bytes === null) throw new ModelFileError(`${WHERE} has a bad ${field}: it is not base64 text (padded, without line breaks)`);
   if (bytes.length % 4 !== 0) {
     throw new ModelFileError(`${WHERE} has a bad ${field}: ${bytes.length} bytes are not a whole number of float32 values`);
   }

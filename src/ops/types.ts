@@ -5,6 +5,7 @@
  * The native addon has the same tables (native/kernels/ops.h) and the
  * loader checks that the two agree.
  */
+import type { TargetRange } from '../data/dataset.js';
 
 export type Floats = Float32Array | Float64Array;
 
@@ -97,6 +98,8 @@ export interface LossOp {
   readonly outputs: readonly string[];
   /** Trains on class labels only (no float targets). */
   readonly needsLabels: boolean;
+  /** The float targets it takes, when not every finite value (checked with the data, for both backends). */
+  readonly targetRange?: TargetRange;
   /**
    * The output activation, the loss and dL/dz in one pass from the logits;
    * for labelled rows it also counts the correct predictions.

@@ -9,11 +9,11 @@
 import { readModelFile, writeModelFile } from '../io/model-io.js';
 import type { JsonObject } from '../io/model-header.js';
 import { modelPartsOf } from '../io/network-model.js';
-import { float32Bytes, float32FromBytes } from '../io/float32-le.js';
+import { float32Bytes } from '../io/float32-le.js';
 import type { OptimizerState } from '../backend/types.js';
 import type { Preprocessing } from '../data/preprocess.js';
 import type { Plan } from '../plan.js';
-import { describe } from '../validate.js';
+import { checkCheckpointFields } from './checkpoint-fields.js';
 import { createHash } from 'node:crypto';
 import { yieldToEventLoop } from '../cooperative.js';
 import type { CheckedData } from '../data/dataset.js';
@@ -110,7 +110,8 @@ export async function resumeFrom(path: string, target: CheckpointTarget, setting
   if (JSON.stringify(saved.plan) !== JSON.stringify(target.plan)) {
     throw new TypeError(`options.resume: ${path} is a checkpoint of a different network: ${planDifference(saved.plan, target.plan)}`);
   }
-  const before = checkpoint.settings as JsonObject;
+  // Every field checked before anything of the file reaches the network.
+  const { progress, settings: before } = checkCheckpointFields(path, checkpoint, target.plan.size);
   for (const key of Object.keys(settings)) {
     const was = JSON.stringify(before[key] ?? null);
     const now = JSON.stringify(settings[key] ?? null);
@@ -124,18 +125,7 @@ export async function resumeFrom(path: string, target: CheckpointTarget, setting
   target.optimizerState = { optimizer: saved.optimizer.name, step: saved.optimizer.step, moments: saved.optimizer.moments };
   target.preprocessing = saved.preprocessing;
   target.labelNames = saved.labelNames;
-  const best = checkpoint.earlyStopping as { bestValue: number | null; bestEpoch: number; bestParams: string | null } | null;
-  return {
-    epoch: expectCount(path, 'epoch', checkpoint.epoch),
-    epochs: expectCount(path, 'epochs', checkpoint.epochs),
-    rng: checkpoint.rng as number[],
-    history: checkpoint.history as unknown as EpochLog[],
-    earlyStopping: best && {
-      bestValue: best.bestValue,
-      bestEpoch: best.bestEpoch,
-      bestParams: best.bestParams === null ? null : float32FromBytes(Buffer.from(best.bestParams, 'base64'), target.plan.size),
-    },
-  };
+  return progress;
 }
 
 /** Where two plans first differ, in words. */
@@ -154,11 +144,4 @@ function planDifference(saved: Plan, current: Plan): string {
 
 function sizes(plan: Plan): string {
   return [plan.inputs, ...plan.layers.flatMap((l) => (l.kind === 'dense' ? [l.units] : []))].join('-');
-}
-
-function expectCount(path: string, field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new TypeError(`options.resume: ${path} has a checkpoint whose ${field} is ${describe(value)}, not a count`);
-  }
-  return value;
 }

@@ -6,14 +6,14 @@
 import type { Backend, OptimizerState } from '../backend/types.js';
 import { lossOp } from '../ops/losses/index.js';
 import { optimizerOp } from '../ops/optimizers/index.js';
-import { outputLayer, type Plan } from '../plan.js';
+import { outputLayer, targetRangeOf, type Plan } from '../plan.js';
 import { expectWhole, runYielding, watch } from '../cooperative.js';
 import { checkDatasetJob, checkedPart, type CheckedData, type Dataset } from '../data/dataset.js';
 import { fitPreprocessingJob, preprocessRowsJob, type Preprocessing } from '../data/preprocess.js';
 import { splitCheckedJob } from '../data/split.js';
 import { Rng, shuffledIndicesJob } from '../rng.js';
 import { EarlyStopping, resolveEarlyStopping } from './early-stopping.js';
-import { TrainingDivergedError } from './errors.js';
+import { divergenceAfter, expectFiniteWeights } from './divergence.js';
 import type { Evaluation } from './metrics.js';
 import { resolveFitOptions, type EpochLog } from './options.js';
 import { resolveSchedule } from './schedule.js';
@@ -37,7 +37,8 @@ export interface FitTarget {
   optimizerState: OptimizerState | null;
   preprocessing: Preprocessing | null;
   labelNames: string[] | null;
-  evaluateCheckedAsync(data: CheckedData): Promise<Evaluation>;
+  /** details false: the loss and accuracy alone. */
+  evaluateCheckedAsync(data: CheckedData, details?: boolean): Promise<Evaluation>;
 }
 
 /**
@@ -60,7 +61,7 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
   // loop's turn between them (src/cooperative.ts): a server that trains in
   // the background keeps answering.
   const { signal, checkpoint } = options;
-  const checked = await runYielding(checkDatasetJob('data', data, features, outputs));
+  const checked = await runYielding(checkDatasetJob('data', data, features, outputs, targetRangeOf(target.plan)));
   signal?.throwIfAborted();
   const loss = outputLayer(target.plan).loss;
   if (lossOp(loss).needsLabels && data.classes === undefined) {
@@ -74,7 +75,7 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
     train = checkedPart('data', split.train, checked);
     validationSet = checkedPart('options.validation', split.test, checked);
   } else if (options.validation !== null) {
-    validationSet = await runYielding(checkDatasetJob('options.validation', options.validation, features, outputs));
+    validationSet = await runYielding(checkDatasetJob('options.validation', options.validation, features, outputs, targetRangeOf(target.plan)));
   }
   signal?.throwIfAborted();
   const lrAt = resolveSchedule(options.schedule, options.lr, options.epochs);
@@ -127,19 +128,20 @@ export async function fit(target: FitTarget, data: Dataset, rawOptions: unknown)
       const started = performance.now();
       const lr = lrAt(epoch);
       const order = options.shuffle ? await runYielding(shuffledIndicesJob(train.n, rng)) : inOrder;
+      // What a diverged epoch puts back: checked finite first, so that the error can say so.
+      await expectFiniteWeights(target, epoch);
       epochStart.set(target.params);
       // The moments are copied back only when something reads them (onEpochEnd, a checkpoint, the end).
       const result = await trainer.trainEpoch({ order, batchSize, lr, epoch, signal: signal ?? undefined, syncState: false });
       if (result.aborted) signal!.throwIfAborted();
-      if (result.failedBatch >= 0) {
-        const restored = !allFinite(target.params);
-        if (restored) target.params.set(epochStart);
-        throw new TrainingDivergedError(epoch, result.failedBatch, result.failedLoss, lr, restored);
-      }
+      // A non-finite loss stops the epoch; weights the last update left non-finite are caught here too.
+      const diverged = await divergenceAfter(target, epochStart, epoch, lr, result);
+      if (diverged) throw diverged;
       const log: EpochLog = { epoch, lr, loss: result.lossSum / result.samples, seconds: 0 };
       if (train.labels) log.accuracy = result.correct / result.samples;
       if (validationSet) {
-        const evaluation = await target.evaluateCheckedAsync(validationSet);
+        // The loss and accuracy alone: no confusion matrix (classes x classes) every epoch.
+        const evaluation = await target.evaluateCheckedAsync(validationSet, false);
         log.valLoss = evaluation.loss;
         if (evaluation.accuracy !== undefined) log.valAccuracy = evaluation.accuracy;
       }
@@ -173,9 +175,4 @@ function identityOrder(n: number): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   return order;
-}
-
-function allFinite(values: Float32Array): boolean {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
-  return true;
 }

@@ -3,7 +3,9 @@
  * and F1 (classification), or MAE, RMSE and R² (regression), from a
  * network's activated outputs. Losses match the training kernels'
  * definitions; probabilities are clamped away from 0 and 1 only as far as
- * float32 needs.
+ * float32 needs. Memory is bounded by the rows and classes, never their
+ * product beyond MAX_CONFUSION_CLASSES: a CSV may have 65,536 classes, and
+ * their square as JS numbers is 34 GB.
  */
 import { predictedClass } from '../ops/activations/apply.js';
 import { lossOp } from '../ops/losses/index.js';
@@ -22,14 +24,38 @@ export interface ClassMetrics {
   support: number;
 }
 
+/**
+ * The most classes whose confusion matrix an evaluation holds whole, as
+ * `confusion` (1,024² cells: 8 MB of JS numbers). With more classes it
+ * holds the matrix's non-zero cells instead, as `confusionCells` (at most
+ * one per row evaluated).
+ */
+export const MAX_CONFUSION_CLASSES = 1024;
+
+/** A non-zero cell of a confusion matrix: `count` rows of class `actual` were predicted as `predicted`. */
+export interface ConfusionCell {
+  actual: number;
+  predicted: number;
+  count: number;
+}
+
 export interface Evaluation {
   /** Mean loss over the samples. */
   loss: number;
   n: number;
   /** Fraction classified correctly (classification only). */
   accuracy?: number;
-  /** confusion[actual][predicted] counts (classification only). */
+  /**
+   * confusion[actual][predicted] counts (classification with at most
+   * MAX_CONFUSION_CLASSES = 1,024 classes).
+   */
   confusion?: number[][];
+  /**
+   * With more than MAX_CONFUSION_CLASSES classes, in place of confusion:
+   * its non-zero cells, by actual and then predicted class (every cell not
+   * listed is 0).
+   */
+  confusionCells?: ConfusionCell[];
   /** Precision, recall, F1 and support of every class, in class order (classification only). */
   perClass?: ClassMetrics[];
   /** Mean absolute error over every target of every row (regression only). */
@@ -44,6 +70,11 @@ export interface Evaluation {
   r2?: number;
 }
 
+/**
+ * The evaluation of n rows of activated outputs. `details` false gives the
+ * loss and the accuracy alone (what a fit's validation pass reports):
+ * no confusion matrix, per-class or regression scores.
+ */
 export function evaluateOutputs(
   outputs: Float32Array,
   width: number,
@@ -52,6 +83,7 @@ export function evaluateOutputs(
   targets: Float32Array | null,
   classes: number | null,
   labelNames: readonly string[] | null = null,
+  details = true,
 ): Evaluation {
   const n = outputs.length / width;
   const op = lossOp(loss);
@@ -62,32 +94,76 @@ export function evaluateOutputs(
   }
   const evaluation: Evaluation = { loss: lossSum / n, n };
   if (labels !== null && classes !== null) {
-    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+    const predictions = new Int32Array(n);
     let correct = 0;
     for (let r = 0; r < n; r++) {
-      const predicted = predictedClass(outputs, r * width, width);
-      confusion[labels[r]][predicted]++;
-      if (predicted === labels[r]) correct++;
+      predictions[r] = predictedClass(outputs, r * width, width);
+      if (predictions[r] === labels[r]) correct++;
     }
     evaluation.accuracy = correct / n;
-    evaluation.confusion = confusion;
-    evaluation.perClass = classMetrics(confusion, labelNames);
-  } else if (targets !== null) {
+    if (details) Object.assign(evaluation, classificationDetails(labels, predictions, classes, labelNames));
+  } else if (targets !== null && details) {
     Object.assign(evaluation, regressionMetrics(outputs, targets, width));
   }
   return evaluation;
 }
 
+/** The confusion matrix (whole, or its non-zero cells beyond MAX_CONFUSION_CLASSES) and the per-class scores. */
+function classificationDetails(
+  labels: Int32Array,
+  predictions: Int32Array,
+  classes: number,
+  labelNames: readonly string[] | null,
+): Pick<Evaluation, 'confusion' | 'confusionCells' | 'perClass'> {
+  const n = labels.length;
+  // Per class: rows of it, rows predicted as it, and rows both (the diagonal).
+  const support = new Float64Array(classes);
+  const predicted = new Float64Array(classes);
+  const truePositives = new Float64Array(classes);
+  for (let r = 0; r < n; r++) {
+    support[labels[r]]++;
+    predicted[predictions[r]]++;
+    if (labels[r] === predictions[r]) truePositives[labels[r]]++;
+  }
+  const perClass = scoresOf(truePositives, support, predicted, labelNames);
+  if (classes <= MAX_CONFUSION_CLASSES) {
+    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+    for (let r = 0; r < n; r++) confusion[labels[r]][predictions[r]]++;
+    return { confusion, perClass };
+  }
+  // actual x classes + predicted is below 2^32: exact as a double key.
+  const counts = new Map<number, number>();
+  for (let r = 0; r < n; r++) {
+    const key = labels[r] * classes + predictions[r];
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const keys = Float64Array.from(counts.keys()).sort();
+  const confusionCells = Array.from(keys, (key) => ({ actual: Math.floor(key / classes), predicted: key % classes, count: counts.get(key)! }));
+  return { confusionCells, perClass };
+}
+
 /** Per-class scores from a confusion matrix (confusion[actual][predicted]). */
 export function classMetrics(confusion: readonly (readonly number[])[], labelNames: readonly string[] | null = null): ClassMetrics[] {
-  return confusion.map((row, c) => {
-    const truePositives = row[c];
-    const support = row.reduce((a, b) => a + b, 0);
-    const predicted = confusion.reduce((sum, other) => sum + other[c], 0);
-    const precision = predicted === 0 ? 0 : truePositives / predicted;
-    const recall = support === 0 ? 0 : truePositives / support;
+  const classes = confusion.length;
+  const support = new Float64Array(classes);
+  const predicted = new Float64Array(classes);
+  const truePositives = new Float64Array(classes);
+  for (let a = 0; a < classes; a++) {
+    truePositives[a] = confusion[a][a];
+    for (let p = 0; p < classes; p++) {
+      support[a] += confusion[a][p];
+      predicted[p] += confusion[a][p];
+    }
+  }
+  return scoresOf(truePositives, support, predicted, labelNames);
+}
+
+function scoresOf(truePositives: Float64Array, support: Float64Array, predicted: Float64Array, labelNames: readonly string[] | null): ClassMetrics[] {
+  return Array.from(truePositives, (tp, c) => {
+    const precision = predicted[c] === 0 ? 0 : tp / predicted[c];
+    const recall = support[c] === 0 ? 0 : tp / support[c];
     const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-    return { label: labelNames?.[c] ?? String(c), precision, recall, f1, support };
+    return { label: labelNames?.[c] ?? String(c), precision, recall, f1, support: support[c] };
   });
 }
 

@@ -62,7 +62,7 @@ export interface FitOptions {
   validation?: Dataset | number;
   /** Stop when the monitored loss stops improving: true for the defaults, or settings. */
   earlyStopping?: boolean | EarlyStoppingOptions;
-  /** Learning-rate schedule over epochs. Default 'cosine' (from lr down to 0). */
+  /** Learning-rate schedule over epochs. Default 'cosine' (from lr toward 0, every epoch above it). */
   schedule?: Schedule;
   /** Reshuffle the rows every epoch. Default true. */
   shuffle?: boolean;

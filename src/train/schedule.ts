@@ -4,7 +4,11 @@ import { describe, expectInRange, expectKnownKeys, expectNonNegativeFinite, expe
  * A learning-rate schedule, evaluated once per epoch.
  * - constant: the base rate throughout.
  * - step: multiplied by `gamma` every `stepSize` epochs.
- * - cosine: from the base rate down to `minLr` along half a cosine over the run.
+ * - cosine: from the base rate toward `minLr` along half a cosine over the
+ *   run, as PyTorch's CosineAnnealingLR with T_max = epochs: epoch e of E
+ *   (1-based) runs at minLr + (lr - minLr)(1 + cos(pi (e - 1) / E)) / 2, so
+ *   the first runs at lr and the last still above minLr (every epoch trains,
+ *   even with minLr 0).
  */
 export type Schedule =
   | 'constant'
@@ -36,8 +40,7 @@ export function resolveSchedule(schedule: unknown, baseLr: number, epochs: numbe
       if (minLr > baseLr) {
         throw new RangeError(`options.schedule.minLr must not exceed lr ${baseLr}, received ${minLr}`);
       }
-      return (epoch) =>
-        epochs <= 1 ? baseLr : minLr + (baseLr - minLr) * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / (epochs - 1)));
+      return (epoch) => minLr + (baseLr - minLr) * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / epochs));
     }
     default:
       throw new TypeError(

@@ -26,7 +26,8 @@ and CSV files are evaluated whole, or only the part a train run with the same --
 --seed held out. CSV labels must be among the model's; --label, --task and --delimiter default to
 what the model was trained with.
 
-Classifiers: loss, accuracy, per-class precision, recall, F1 and support, the confusion matrix.
+Classifiers: loss, accuracy, per-class precision, recall, F1 and support, the confusion matrix (for
+more than 1,024 classes it is not printed; --json lists its non-zero cells as confusionCells).
 Regression: loss, MAE, RMSE and R².
 
 Examples:

@@ -8,6 +8,7 @@ import { HIDDEN_ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, OUTPUT_ACTIVATIONS } fro
 import { addCsvFlags } from '../csv-flags.js';
 import { parseFraction, parseInteger, parseLayers, parseNumber } from '../parsers.js';
 import { FASHION_MNIST_DEFAULTS as FASHION } from './flags.js';
+import { MAX_THREADS } from '../../train/options.js';
 
 /** Adds the network, data, optimizer and run flags (after --data) to command `name`. */
 export function addTrainFlags(command: Command): Command {
@@ -58,5 +59,5 @@ export function addTrainFlags(command: Command): Command {
     .option('--resume <file>', 'continue the run a checkpoint holds; give the same flags as the run that wrote it')
     .option('--log <file>', 'append one JSON line per epoch (epoch, lr, loss, accuracy, valLoss, valAccuracy, seconds, samplesPerSecond)')
     .addOption(new Option('--backend <name>', 'arithmetic backend').choices(['js', 'native', 'auto']).default('auto'))
-    .option('--threads <n>', 'native arithmetic threads (0 chooses by size)', parseInteger('--threads', 0), 0);
+    .option('--threads <n>', `native arithmetic threads, at most ${MAX_THREADS} (0 chooses by size)`, parseInteger('--threads', 0, MAX_THREADS), 0);
 }

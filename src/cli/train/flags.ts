@@ -10,6 +10,7 @@ import type { HiddenActivation, InitName, LossName, OptimizerName, OutputActivat
 import { checkCsvFlags, type CsvFlags } from '../csv-flags.js';
 import { hasOwnTestSet } from '../datasets.js';
 import { UsageError } from '../errors.js';
+import { shorthandPlan } from '../../build-plan.js';
 
 export interface TrainFlags extends CsvFlags {
   data: string;
@@ -77,5 +78,22 @@ export function resolveTrainFlags(flags: TrainFlags, sourceOf: (key: string) => 
     if (sourceOf('batchSize') === 'default') resolved.batchSize = FASHION_MNIST_DEFAULTS.batchSize;
   }
   resolved.output ??= flags.task === 'regression' ? 'linear' : 'softmax';
+  checkNetworkFlags(resolved, usage);
   return resolved;
+}
+
+/**
+ * The network the flags describe, built as a plan (no weights yet): a
+ * combination that cannot be one (--output tanh --loss cross-entropy, a
+ * plan past the parameter limit) is a usage error, before any data is read.
+ */
+function checkNetworkFlags(flags: TrainFlags, usage: (message: string) => UsageError): void {
+  const { layers, activation, output, loss, dropout, init } = flags;
+  try {
+    shorthandPlan({ layers, activation, output, loss, dropout, init });
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    // The plan's messages name its options; here they are flags.
+    throw usage(error.message.replace(/^(layers|output|loss|activation|dropout|init)\b/, '--$1').replace(/ (output|loss) "/g, ' --$1 "'));
+  }
 }

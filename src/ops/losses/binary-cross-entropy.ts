@@ -14,6 +14,8 @@ export const binaryCrossEntropy = {
   name: 'binary-cross-entropy',
   outputs: ['sigmoid'],
   needsLabels: false,
+  // Targets outside [0, 1] make its loss negative and unbounded below: training would chase them.
+  targetRange: { min: 0, max: 1, why: 'the binary-cross-entropy loss reads them as probabilities' },
   rows({ dz, z, labels, targets, rows, outputs, act, scaleBatch }: LossRows) {
     if (act.rowwise || act.name !== 'sigmoid') throw new RangeError(`binary-cross-entropy needs a sigmoid output, received "${act.name}"`);
     const scale = 1 / (scaleBatch * outputs);
