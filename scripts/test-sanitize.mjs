@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = path.join(root, 'build', 'Sanitize');
 const addon = path.join(buildDir, 'descent_native.node');
-const TESTS = ['test/native-kernels.test.ts', 'test/native-trainer.test.ts', 'test/native-safety.test.ts', 'test/native-async.test.ts', 'test/byte-inputs.test.ts', 'test/checkpoint.test.ts', 'test/worker-threads.test.ts', 'test/preprocess.test.ts', 'test/event-loop.test.ts', 'test/concurrent-fits.test.ts', 'test/embedding-races.test.ts', 'test/predict-memory.test.ts'];
+const TESTS = ['test/native-kernels.test.ts', 'test/native-trainer.test.ts', 'test/native-safety.test.ts', 'test/native-async.test.ts', 'test/byte-inputs.test.ts', 'test/checkpoint.test.ts', 'test/worker-threads.test.ts', 'test/preprocess.test.ts', 'test/event-loop.test.ts', 'test/concurrent-fits.test.ts', 'test/embedding-races.test.ts', 'test/predict-memory.test.ts', 'test/thread-priority.test.ts'];
 
 function run(command, args, env = {}) {
   process.stderr.write(`test:sanitize: $ ${command} ${args.join(' ')}\n`);

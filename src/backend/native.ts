@@ -446,9 +446,9 @@ export const nativeBackend: Backend = {
     return NativeTrainer.create(plan, params, state, data, options);
   },
   predictAsyncRows(plan: Plan): number {
-    // About 1M input values (a copy of a few ms on the JS thread), in whole predict chunks.
+    // About 512K input values (a copy of 1-3 ms on the JS thread), in whole predict chunks.
     const chunk = loadNativeAddon().predictChunkRows(plan);
-    return Math.max(1, Math.floor((rowsPerSlice(plan.inputs) * 16) / chunk)) * chunk;
+    return Math.max(1, Math.floor((rowsPerSlice(plan.inputs) * 8) / chunk)) * chunk;
   },
   async predictAsync(plan: Plan, params: Float32Array, x: Float32Array, n: number): Promise<Float32Array> {
     const addon = loadNativeAddon();
