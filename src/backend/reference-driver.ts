@@ -93,7 +93,7 @@ export class ReferenceDriver {
     else for (let i = 0; i < rows * width; i++) out[i] = op.forward(out[i]);
   }
 
-  /** The loss of a batch alone: lossAndGradient's forward pass and loss, without the backward pass. */
+  /** The loss of a batch alone, the forward pass and loss lossAndGradient starts with; writes dL/dz of the logits into the output's delta. */
   loss(params: Floats, x: Floats, labels: Int32Array | null, targets: Floats | null, rows: number, mask: MaskKey | null): OutputLossResult {
     const last = this.plan.layers.length - 1;
     const output = this.plan.layers[last] as OutputLayer;
@@ -126,19 +126,8 @@ export class ReferenceDriver {
   ): OutputLossResult {
     const layers = this.plan.layers;
     const last = layers.length - 1;
-    const output = layers[last] as OutputLayer;
-    const logits = this.forwardTo(last, params, x, rows, mask);
     // The loss writes dL/dz for the logits: the delta of the layer before the output.
-    const result = lossOp(output.loss).rows({
-      dz: this.deltas[last - 1],
-      z: logits,
-      labels,
-      targets,
-      rows,
-      outputs: this.widths[last],
-      act: activationOp(output.activation),
-      scaleBatch: rows,
-    });
+    const result = this.loss(params, x, labels, targets, rows, mask);
     for (let i = last - 1; i >= 0; i--) {
       const layer = layers[i];
       layerKind(layer.kind).backward(layer, {

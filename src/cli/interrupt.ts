@@ -38,17 +38,35 @@ export async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>)
  * of the data: it is left to the exit (see endBySignal).
  */
 export function abortable<T>(work: Promise<T>, abort: AbortSignal, what: string): Promise<T> {
-  if (abort.aborted) return Promise.reject(interruption(abort, what));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(interruption(abort, what));
-    abort.addEventListener('abort', onAbort, { once: true });
+  return settledOrAborted(work, abort, () => {
+    throw interruption(abort, what);
+  });
+}
+
+/**
+ * work's outcome, or what onAbort returns (or throws) once abort fires,
+ * whichever comes first. The abort listener goes when work settles: a
+ * Promise.race against one promise of the abort would keep every result
+ * reachable from that promise's reactions.
+ */
+function settledOrAborted<T, U>(work: Promise<T>, abort: AbortSignal, onAbort: () => U): Promise<T | U> {
+  if (abort.aborted) return new Promise<U>((resolve) => resolve(onAbort()));
+  return new Promise<T | U>((resolve, reject) => {
+    const aborted = (): void => {
+      try {
+        resolve(onAbort());
+      } catch (error) {
+        reject(error);
+      }
+    };
+    abort.addEventListener('abort', aborted, { once: true });
     work.then(
       (value) => {
-        abort.removeEventListener('abort', onAbort);
+        abort.removeEventListener('abort', aborted);
         resolve(value);
       },
       (error: unknown) => {
-        abort.removeEventListener('abort', onAbort);
+        abort.removeEventListener('abort', aborted);
         reject(error);
       },
     );
@@ -119,28 +137,9 @@ export async function* untilAborted<T>(source: AsyncIterable<T>, abort: AbortSig
   }
 }
 
-/**
- * The next item, or null once abort fires. Its abort listener goes when the
- * item comes: a Promise.race against one promise of the abort would keep
- * every item the loop ever read reachable from that promise's reactions
- * (predict over a million rows held all its chunks).
- */
+/** The next item, or null once abort fires (predict over a million rows held all its chunks when this raced one promise of the abort). */
 function nextOrAbort<T>(next: Promise<IteratorResult<T>>, abort: AbortSignal): Promise<IteratorResult<T> | null> {
-  if (abort.aborted) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(null);
-    abort.addEventListener('abort', onAbort, { once: true });
-    next.then(
-      (step) => {
-        abort.removeEventListener('abort', onAbort);
-        resolve(step);
-      },
-      (error: unknown) => {
-        abort.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+  return settledOrAborted(next, abort, () => null);
 }
 
 /**
